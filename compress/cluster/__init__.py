@@ -1,0 +1,1 @@
+"""Cluster fan-out: PBS and Slurm job scripts, status, merge, resubmission."""

@@ -1,0 +1,3 @@
+"""Experiment actions that fan out over a cluster (train-pbs, train-slurm, status, ...)."""
+
+CLUSTER_ACTIONS: dict = {}

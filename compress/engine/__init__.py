@@ -1,0 +1,1 @@
+"""Driving the C++ CGP engine: config files, data files, the subprocess."""

@@ -1,0 +1,1 @@
+"""Experiments: which weights feed the circuit and which it must produce."""
