@@ -1,0 +1,120 @@
+"""Model registry: names users type on the command line -> how to build and load the model.
+
+A later model (e.g. ``mobilenet_v2``) is added by one :class:`ModelSpec` entry in
+:data:`MODEL_REGISTRY`; every command and experiment looks models up here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from torch import nn
+
+from compress.errors import CompressError
+from compress.models.checkpoints import load_state_dict_file, resolve_checkpoint
+from compress.models.lenet import LeNet5
+from compress.models.quantized_lenet import (
+    QUANTIZED_ENGINE,
+    QuantizableLeNet5,
+    empty_quantized_lenet,
+    use_quantized_engine,
+)
+from compress.settings import Settings
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How one registered model is built.
+
+    ``create`` gives a fresh trainable model (float, or float-with-stubs for the int8 variants);
+    ``skeleton`` gives the eval-mode module a checkpoint's state dict is loaded into (for int8
+    models the converted structure). ``quantization`` is ``None``, ``"qat"`` or ``"ptq"``.
+    """
+
+    name: str
+    description: str
+    create: Callable[[], nn.Module]
+    skeleton: Callable[[], nn.Module]
+    quantization: str | None = None
+
+    @property
+    def quantized(self) -> bool:
+        return self.quantization is not None
+
+
+MODEL_REGISTRY: dict[str, ModelSpec] = {
+    "lenet": ModelSpec(
+        name="lenet",
+        description="LeNet-5 (28x28, no padding), float32",
+        create=LeNet5,
+        skeleton=LeNet5,
+    ),
+    "qat_quantized_lenet": ModelSpec(
+        name="qat_quantized_lenet",
+        description="LeNet-5, int8 by quantization-aware training (per-channel symmetric weights)",
+        create=QuantizableLeNet5,
+        skeleton=lambda: empty_quantized_lenet(qat=True),
+        quantization="qat",
+    ),
+    "ptq_quantized_lenet": ModelSpec(
+        name="ptq_quantized_lenet",
+        description="LeNet-5, int8 by post-training calibration (per-channel symmetric weights)",
+        create=QuantizableLeNet5,
+        skeleton=lambda: empty_quantized_lenet(qat=False),
+        quantization="ptq",
+    ),
+}
+
+
+def get_model_spec(name: str) -> ModelSpec:
+    """The registry entry for ``name``; a one-line error listing the valid names otherwise."""
+    try:
+        return MODEL_REGISTRY[name]
+    except KeyError:
+        valid = ", ".join(MODEL_REGISTRY)
+        raise CompressError(f"unknown model {name!r}; valid models: {valid}") from None
+
+
+def create_model(name: str) -> nn.Module:
+    """A fresh, untrained model for training (quantized variants still float, with stubs)."""
+    return get_model_spec(name).create()
+
+
+def load_model(name: str, path: str | Path, settings: Settings) -> nn.Module:
+    """Load checkpoint ``path`` (falling back to the datastore's ``models/``) into model ``name``.
+
+    The result is in eval mode; int8 models are converted and use :data:`QUANTIZED_ENGINE`.
+    Missing, corrupt and other-architecture checkpoints raise a one-line :class:`CompressError`.
+    """
+    spec = get_model_spec(name)
+    checkpoint = resolve_checkpoint(path, settings)
+    state_dict = load_state_dict_file(checkpoint)
+    if spec.quantized:
+        use_quantized_engine()
+    model = spec.skeleton()
+    try:
+        incompatible = model.load_state_dict(state_dict, strict=True)
+    except (RuntimeError, KeyError, ValueError, TypeError, AttributeError, IndexError) as error:
+        first_line = (
+            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        )
+        raise CompressError(
+            f"checkpoint {checkpoint} does not fit model {name!r} ({spec.description}): "
+            f"{first_line[:200]}; pass the checkpoint made for this model"
+        ) from None
+    del incompatible
+    return model.eval()
+
+
+__all__ = [
+    "MODEL_REGISTRY",
+    "QUANTIZED_ENGINE",
+    "ModelSpec",
+    "create_model",
+    "get_model_spec",
+    "load_model",
+    "resolve_checkpoint",
+    "use_quantized_engine",
+]
