@@ -1,0 +1,406 @@
+#include "evaluator.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+
+#include "functions.h"
+#include "util.h"
+
+namespace cgp {
+
+namespace {
+
+std::atomic<uint64_t> g_version{1};
+
+inline int used_inputs(const Layout& l, int f) {
+    const int fa = function_arity(f, l.arity, l.items, l.fo);
+    return fa < l.arity ? fa : l.arity;
+}
+
+// Evaluates one node for every dataset item and output pin. Returns whether any value changed;
+// with `undo`, the old values are logged so the caller can restore the parent afterwards.
+inline bool eval_node(const Problem& p, const int32_t* g, int node, int8_t* vals,
+                      std::vector<std::pair<int32_t, int8_t>>* undo) {
+    const Layout& l = p.layout;
+    const int f = g[l.arity];
+    const int na = used_inputs(l, f);
+    const int base = l.node_pin(node);
+    if (l.items == 1 && l.fo == 1) {
+        int8_t in[2] = {0, 0};
+        int8_t wide[64];
+        const int8_t* src = in;
+        if (na <= 2) {
+            for (int k = 0; k < na; ++k) in[k] = vals[g[k]];
+        } else {
+            for (int k = 0; k < na; ++k) wide[k] = vals[g[k]];
+            src = wide;
+        }
+        const int8_t v = apply_function(f, src, l.arity, 0, p.vmin, p.vmax);
+        if (vals[base] == v) return false;
+        if (undo) undo->emplace_back(base, vals[base]);
+        vals[base] = v;
+        return true;
+    }
+    const int items = l.items;
+    bool changed = false;
+    int8_t in[64];
+    for (int d = 0; d < items; ++d) {
+        in[0] = in[1] = 0;
+        for (int k = 0; k < na; ++k) in[k] = vals[static_cast<size_t>(g[k]) * items + d];
+        for (int k = 0; k < l.fo; ++k) {
+            const int8_t v = apply_function_pin(f, in, l.arity, d, k, p.vmin, p.vmax);
+            const size_t idx = static_cast<size_t>(base + k) * items + d;
+            if (vals[idx] != v) {
+                if (undo) undo->emplace_back(static_cast<int32_t>(idx), vals[idx]);
+                vals[idx] = v;
+                changed = true;
+            }
+        }
+    }
+    return changed;
+}
+
+inline uint64_t node_tree(const Problem& p, const int32_t* g, const std::vector<uint64_t>& tree) {
+    const Layout& l = p.layout;
+    const int f = g[l.arity];
+    uint64_t t = p.gates.of(f).quantized_energy;
+    const int na = used_inputs(l, f);
+    for (int k = 0; k < na; ++k) t = sat_add(t, tree[g[k]]);
+    return t;
+}
+
+// Marks active nodes (reachable from an output gene) and returns the cost sums.
+void sweep_costs(const Problem& p, const int32_t* genes, std::vector<uint8_t>& active, std::vector<uint64_t>& delay,
+                 Fitness& fit) {
+    const Layout& l = p.layout;
+    std::fill(active.begin(), active.end(), 0);
+    const int32_t* outs = genes + l.node_genes;
+    for (int j = 0; j < l.out; ++j)
+        if (outs[j] >= l.in) active[l.node_of_pin(outs[j])] = 1;
+    uint64_t qe = 0;
+    uint32_t count = 0;
+    for (int n = l.nodes - 1; n >= 0; --n) {
+        if (!active[n]) continue;
+        const int32_t* g = genes + static_cast<size_t>(n) * l.block;
+        const int f = g[l.arity];
+        qe = sat_add(qe, p.gates.of(f).quantized_energy);
+        ++count;
+        const int na = used_inputs(l, f);
+        for (int k = 0; k < na; ++k)
+            if (g[k] >= l.in) active[l.node_of_pin(g[k])] = 1;
+    }
+    for (int n = 0; n < l.nodes; ++n) {
+        if (!active[n]) continue;
+        const int32_t* g = genes + static_cast<size_t>(n) * l.block;
+        const int f = g[l.arity];
+        const int na = used_inputs(l, f);
+        uint64_t longest = 0;
+        for (int k = 0; k < na; ++k)
+            if (g[k] >= l.in) longest = std::max(longest, delay[l.node_of_pin(g[k])]);
+        delay[n] = sat_add(longest, p.gates.of(f).quantized_delay);
+    }
+    uint64_t qd = 0;
+    for (int j = 0; j < l.out; ++j)
+        if (outs[j] >= l.in) qd = std::max(qd, delay[l.node_of_pin(outs[j])]);
+    fit.quantized_energy = qe;
+    fit.gate_count = count;
+    fit.quantized_delay = qd;
+    fit.costs_valid = true;
+}
+
+inline uint64_t distance(ErrorMetric m, int diff) {
+    return m == ErrorMetric::AE ? static_cast<uint64_t>(diff < 0 ? -diff : diff)
+                                : static_cast<uint64_t>(diff * diff);
+}
+
+}  // namespace
+
+uint64_t compute_error(const Problem& p, const std::vector<int8_t>& vals, const int32_t* out) {
+    const Layout& l = p.layout;
+    const int items = l.items;
+    const ErrorMetric metric = p.cfg.error_metric;
+    uint64_t total = 0;
+    for (int d = 0; d < items; ++d) {
+        const int n = p.data.meaningful[d];
+        const int8_t* expected = p.data.outputs.data() + static_cast<size_t>(d) * l.out;
+        uint64_t s = 0;
+        if (items == 1) {
+            if (metric == ErrorMetric::AE) {
+                for (int j = 0; j < n; ++j) {
+                    const int diff = vals[out[j]] - expected[j];
+                    s += static_cast<uint64_t>(diff < 0 ? -diff : diff);
+                }
+            } else {
+                for (int j = 0; j < n; ++j) {
+                    const int diff = vals[out[j]] - expected[j];
+                    s += static_cast<uint64_t>(diff * diff);
+                }
+            }
+        } else {
+            for (int j = 0; j < n; ++j) {
+                const int diff = vals[static_cast<size_t>(out[j]) * items + d] - expected[j];
+                s += distance(metric, diff);
+            }
+        }
+        if (metric == ErrorMetric::MSE) total += n > 0 ? s / static_cast<uint64_t>(n) : 0;
+        else total += s;
+    }
+    return total;
+}
+
+void assign_nearest(const Problem& p, const std::vector<int8_t>& vals, const std::vector<uint64_t>& tree,
+                    std::vector<int32_t>& genes, std::vector<int32_t>& best_pin, std::vector<uint64_t>& best_tree) {
+    const Layout& l = p.layout;
+    const int lo = l.win_min[l.cols], hi = l.win_max[l.cols];
+    int32_t* outs = genes.data() + l.node_genes;
+    if (l.items == 1) {
+        best_pin.assign(256, -1);
+        best_tree.assign(256, UINT64_MAX);
+        for (int pin = lo; pin < hi; ++pin) {
+            const int v = vals[pin] + 128;
+            if (best_pin[v] < 0 || tree[pin] < best_tree[v]) {
+                best_pin[v] = pin;
+                best_tree[v] = tree[pin];
+            }
+        }
+        // nearest[t]: the present value closest to t; ties between t-k and t+k go to the cheaper
+        // pin, then to the lower value.
+        int32_t nearest[256];
+        int left[256], right[256];
+        int last = -1;
+        for (int v = 0; v < 256; ++v) {
+            if (best_pin[v] >= 0) last = v;
+            left[v] = last;
+        }
+        last = -1;
+        for (int v = 255; v >= 0; --v) {
+            if (best_pin[v] >= 0) last = v;
+            right[v] = last;
+        }
+        for (int t = 0; t < 256; ++t) {
+            const int a = left[t], b = right[t];
+            int pick;
+            if (a < 0) pick = b;
+            else if (b < 0) pick = a;
+            else if (t - a < b - t) pick = a;
+            else if (b - t < t - a) pick = b;
+            else pick = best_tree[b] < best_tree[a] ? b : a;
+            nearest[t] = pick < 0 ? lo : best_pin[pick];
+        }
+        const int8_t* expected = p.data.outputs.data();
+        const int n = p.data.meaningful[0];
+        for (int j = 0; j < n; ++j) outs[j] = nearest[expected[j] + 128];
+        for (int j = n; j < l.out; ++j) outs[j] = nearest[128];
+        return;
+    }
+    // Several dataset items: the pin minimising the summed per-item distance (slow path).
+    const int items = l.items;
+    for (int j = 0; j < l.out; ++j) {
+        uint64_t best = UINT64_MAX, best_t = UINT64_MAX;
+        int32_t best_p = lo;
+        for (int pin = lo; pin < hi; ++pin) {
+            uint64_t dsum = 0;
+            for (int d = 0; d < items; ++d) {
+                const int e = j < p.data.meaningful[d] ? p.data.outputs[static_cast<size_t>(d) * l.out + j] : 0;
+                dsum += distance(p.cfg.error_metric, vals[static_cast<size_t>(pin) * items + d] - e);
+            }
+            if (dsum < best || (dsum == best && tree[pin] < best_t)) {
+                best = dsum;
+                best_t = tree[pin];
+                best_p = pin;
+            }
+        }
+        outs[j] = best_p;
+    }
+}
+
+void build_parent(const Problem& p, std::vector<int32_t> genes, ParentState& s) {
+    const Layout& l = p.layout;
+    const int items = l.items;
+    s.genes = std::move(genes);
+    s.vals.assign(static_cast<size_t>(l.pins) * items, 0);
+    for (int d = 0; d < items; ++d)
+        for (int i = 0; i < l.in; ++i) s.vals[static_cast<size_t>(i) * items + d] = p.data.inputs[static_cast<size_t>(d) * l.in + i];
+    for (int n = 0; n < l.nodes; ++n) eval_node(p, s.genes.data() + static_cast<size_t>(n) * l.block, n, s.vals.data(), nullptr);
+    const bool nearest = p.cfg.output_assignment == OutputAssignment::Nearest;
+    if (nearest) {
+        s.tree.assign(static_cast<size_t>(l.pins), 0);
+        for (int n = 0; n < l.nodes; ++n) {
+            const uint64_t t = node_tree(p, s.genes.data() + static_cast<size_t>(n) * l.block, s.tree);
+            for (int k = 0; k < l.fo; ++k) s.tree[static_cast<size_t>(l.node_pin(n) + k)] = t;
+        }
+        std::vector<int32_t> bp;
+        std::vector<uint64_t> bt;
+        assign_nearest(p, s.vals, s.tree, s.genes, bp, bt);
+    } else {
+        s.tree.clear();
+    }
+    s.active.assign(static_cast<size_t>(l.nodes), 0);
+    std::vector<uint64_t> delay(static_cast<size_t>(l.nodes), 0);
+    s.fit = Fitness{};
+    s.fit.error = compute_error(p, s.vals, s.genes.data() + l.node_genes);
+    sweep_costs(p, s.genes.data(), s.active, delay, s.fit);
+    // Consumers of every pin, over all nodes (active or not), in node order.
+    s.cons_off.assign(static_cast<size_t>(l.pins) + 1, 0);
+    for (int n = 0; n < l.nodes; ++n) {
+        const int32_t* g = s.genes.data() + static_cast<size_t>(n) * l.block;
+        const int na = used_inputs(l, g[l.arity]);
+        for (int k = 0; k < na; ++k) ++s.cons_off[static_cast<size_t>(g[k]) + 1];
+    }
+    for (int i = 0; i < l.pins; ++i) s.cons_off[i + 1] += s.cons_off[i];
+    s.cons.assign(static_cast<size_t>(s.cons_off[l.pins]), 0);
+    std::vector<int32_t> fill(s.cons_off.begin(), s.cons_off.end() - 1);
+    for (int n = 0; n < l.nodes; ++n) {
+        const int32_t* g = s.genes.data() + static_cast<size_t>(n) * l.block;
+        const int na = used_inputs(l, g[l.arity]);
+        for (int k = 0; k < na; ++k) {
+            // A node reading the same pin twice is listed twice; harmless (dirty is a bitmap).
+            s.cons[static_cast<size_t>(fill[g[k]]++)] = n;
+        }
+    }
+    s.version = g_version.fetch_add(1);
+}
+
+Metrics parent_metrics(const Problem& p, const ParentState& s) {
+    const Layout& l = p.layout;
+    Metrics m;
+    m.fit = s.fit;
+    std::vector<double> delay(static_cast<size_t>(l.nodes), 0);
+    std::vector<int> depth(static_cast<size_t>(l.nodes), 0);
+    for (int n = 0; n < l.nodes; ++n) {
+        if (!s.active[n]) continue;
+        const int32_t* g = s.genes.data() + static_cast<size_t>(n) * l.block;
+        const int f = g[l.arity];
+        const GateCost& c = p.gates.of(f);
+        m.energy += c.energy;
+        m.area += c.area;
+        double longest = 0;
+        int deepest = 0;
+        const int na = used_inputs(l, f);
+        for (int k = 0; k < na; ++k)
+            if (g[k] >= l.in) {
+                longest = std::max(longest, delay[l.node_of_pin(g[k])]);
+                deepest = std::max(deepest, depth[l.node_of_pin(g[k])]);
+            }
+        delay[n] = longest + c.delay;
+        depth[n] = deepest + 1;
+    }
+    const int32_t* outs = s.genes.data() + l.node_genes;
+    for (int j = 0; j < l.out; ++j)
+        if (outs[j] >= l.in) {
+            m.delay = std::max(m.delay, delay[l.node_of_pin(outs[j])]);
+            m.depth = std::max(m.depth, depth[l.node_of_pin(outs[j])]);
+        }
+    return m;
+}
+
+std::vector<int8_t> parent_outputs(const Problem& p, const ParentState& s) {
+    const Layout& l = p.layout;
+    std::vector<int8_t> out(static_cast<size_t>(l.items) * l.out);
+    for (int d = 0; d < l.items; ++d)
+        for (int j = 0; j < l.out; ++j)
+            out[static_cast<size_t>(d) * l.out + j] = s.vals[static_cast<size_t>(s.genes[l.node_genes + j]) * l.items + d];
+    return out;
+}
+
+std::vector<std::pair<int, uint64_t>> gate_histogram(const Problem& p, const ParentState& s) {
+    const Layout& l = p.layout;
+    std::vector<std::pair<int, uint64_t>> h;
+    for (int f = 0; f < kMaxFunctionCount; ++f) h.emplace_back(f, 0);
+    h.emplace_back(kFunctionId, 0);
+    for (int n = 0; n < l.nodes; ++n) {
+        if (!s.active[n]) continue;
+        const int f = s.genes[static_cast<size_t>(n) * l.block + l.arity];
+        ++h[static_cast<size_t>(GateTable::slot(f))].second;
+    }
+    return h;
+}
+
+Worker::Worker(const Problem& p) : p_(p) {
+    const Layout& l = p.layout;
+    dirty_.assign((static_cast<size_t>(l.nodes) + 63) / 64, 0);
+    active_.assign(static_cast<size_t>(l.nodes), 0);
+    delay_.assign(static_cast<size_t>(l.nodes), 0);
+}
+
+void Worker::sync(const ParentState& parent) {
+    if (version_ == parent.version) return;
+    genes_ = parent.genes;
+    vals_ = parent.vals;
+    tree_ = parent.tree;
+    version_ = parent.version;
+}
+
+void Worker::compute_costs(Fitness& fit) { sweep_costs(p_, genes_.data(), active_, delay_, fit); }
+
+Fitness Worker::evaluate(const ParentState& parent, const std::vector<Mutation>& muts, uint64_t cost_threshold,
+                         bool& neutral) {
+    const Layout& l = p_.layout;
+    sync(parent);
+    gene_undo_.clear();
+    val_undo_.clear();
+    tree_undo_.clear();
+    const bool nearest = p_.cfg.output_assignment == OutputAssignment::Nearest;
+    bool touches_active = false;
+    for (const Mutation& m : muts) {
+        const int32_t old = genes_[static_cast<size_t>(m.gene)];
+        if (old == m.value) continue;
+        gene_undo_.emplace_back(m.gene, old);
+        genes_[static_cast<size_t>(m.gene)] = m.value;
+        if (m.gene < l.node_genes) {
+            const int n = m.gene / l.block;
+            set_node_dirty(n);
+            if (parent.active[n]) touches_active = true;
+        } else {
+            touches_active = true;
+        }
+    }
+    neutral = gene_undo_.empty() || (!nearest && !touches_active);
+    if (neutral) {
+        std::fill(dirty_.begin(), dirty_.end(), 0);
+        for (auto it = gene_undo_.rbegin(); it != gene_undo_.rend(); ++it) genes_[static_cast<size_t>(it->first)] = it->second;
+        return parent.fit;
+    }
+    // Forward propagation in node order; a node is recomputed only when it was mutated or an
+    // input changed, and its consumers are visited only when its value changed.
+    const size_t words = dirty_.size();
+    for (size_t w = 0; w < words; ++w) {
+        while (dirty_[w]) {
+            const int b = __builtin_ctzll(dirty_[w]);
+            dirty_[w] &= dirty_[w] - 1;
+            const int n = static_cast<int>(w * 64) + b;
+            const int32_t* g = genes_.data() + static_cast<size_t>(n) * l.block;
+            bool changed = eval_node(p_, g, n, vals_.data(), &val_undo_);
+            if (nearest) {
+                const uint64_t t = node_tree(p_, g, tree_);
+                const int pin = l.node_pin(n);
+                if (tree_[static_cast<size_t>(pin)] != t) {
+                    for (int k = 0; k < l.fo; ++k) {
+                        tree_undo_.emplace_back(pin + k, tree_[static_cast<size_t>(pin + k)]);
+                        tree_[static_cast<size_t>(pin + k)] = t;
+                    }
+                    changed = true;
+                }
+            }
+            if (!changed) continue;
+            const int pin0 = l.node_pin(n);
+            const int32_t from = parent.cons_off[static_cast<size_t>(pin0)];
+            const int32_t to = parent.cons_off[static_cast<size_t>(pin0 + l.fo)];
+            for (int32_t c = from; c < to; ++c) set_node_dirty(parent.cons[static_cast<size_t>(c)]);
+        }
+    }
+    if (nearest) assign_nearest(p_, vals_, tree_, genes_, best_pin_, best_tree_);
+    Fitness fit;
+    fit.error = compute_error(p_, vals_, genes_.data() + l.node_genes);
+    if (fit.error <= cost_threshold) compute_costs(fit);
+    // Restore the parent's state for the next offspring.
+    for (auto it = val_undo_.rbegin(); it != val_undo_.rend(); ++it) vals_[static_cast<size_t>(it->first)] = it->second;
+    for (auto it = tree_undo_.rbegin(); it != tree_undo_.rend(); ++it) tree_[static_cast<size_t>(it->first)] = it->second;
+    for (auto it = gene_undo_.rbegin(); it != gene_undo_.rend(); ++it) genes_[static_cast<size_t>(it->first)] = it->second;
+    if (nearest)
+        std::memcpy(genes_.data() + l.node_genes, parent.genes.data() + l.node_genes, sizeof(int32_t) * static_cast<size_t>(l.out));
+    return fit;
+}
+
+}  // namespace cgp

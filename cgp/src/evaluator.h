@@ -1,0 +1,87 @@
+// Phenotype evaluation. A parent is evaluated in full once (every node, so that any node can be
+// switched on by a later mutation without a stale value); an offspring is a short list of gene
+// changes evaluated against the parent by propagating only the changed values forward.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "model.h"
+
+namespace cgp {
+
+// Selection fitness. Quantized costs are exact integers, so comparisons never depend on rounding.
+struct Fitness {
+    uint64_t error = UINT64_MAX;
+    uint64_t quantized_energy = UINT64_MAX;
+    uint64_t quantized_delay = UINT64_MAX;
+    uint32_t gate_count = UINT32_MAX;
+    bool costs_valid = false;
+};
+
+// Everything a statistics row reports.
+struct Metrics {
+    Fitness fit;
+    double energy = 0, area = 0, delay = 0;
+    int depth = 0;
+};
+
+struct Mutation {
+    int32_t gene;
+    int32_t value;
+};
+
+struct ParentState {
+    uint64_t version = 0;
+    std::vector<int32_t> genes;   // output genes already assigned in `nearest` mode
+    std::vector<int8_t> vals;     // pins × items
+    std::vector<uint64_t> tree;   // per pin: a node's cost plus its inputs' (nearest tie-break)
+    std::vector<uint8_t> active;  // per node
+    std::vector<int32_t> cons_off, cons;  // pin → nodes reading it (CSR)
+    Fitness fit;
+};
+
+// Builds the parent's full state from its genes (assigning outputs in `nearest` mode).
+void build_parent(const Problem& p, std::vector<int32_t> genes, ParentState& out);
+// Full-report metrics of a parent (real energy/area/delay and depth computed here, in node order).
+Metrics parent_metrics(const Problem& p, const ParentState& s);
+// Evaluates the circuit's outputs, items × out, for writing weights.
+std::vector<int8_t> parent_outputs(const Problem& p, const ParentState& s);
+// Active gates by function id (0..28 then 100) for the gate statistics file.
+std::vector<std::pair<int, uint64_t>> gate_histogram(const Problem& p, const ParentState& s);
+
+// Per-thread scratch for offspring evaluation; no allocation once warmed up.
+class Worker {
+  public:
+    explicit Worker(const Problem& p);
+    // Evaluates parent+mutations. Costs are computed when the error is <= cost_threshold.
+    // Returns the offspring's fitness; `neutral` tells if it provably equals the parent.
+    Fitness evaluate(const ParentState& parent, const std::vector<Mutation>& muts, uint64_t cost_threshold,
+                     bool& neutral);
+
+  private:
+    void sync(const ParentState& parent);
+    void set_node_dirty(int node) { dirty_[static_cast<size_t>(node) >> 6] |= uint64_t{1} << (node & 63); }
+    void compute_costs(Fitness& fit);
+
+    const Problem& p_;
+    uint64_t version_ = UINT64_MAX;
+    std::vector<int32_t> genes_;
+    std::vector<int8_t> vals_;
+    std::vector<uint64_t> tree_;
+    std::vector<uint64_t> dirty_;
+    std::vector<std::pair<int32_t, int32_t>> gene_undo_;
+    std::vector<std::pair<int32_t, int8_t>> val_undo_;
+    std::vector<std::pair<int32_t, uint64_t>> tree_undo_;
+    std::vector<uint8_t> active_;
+    std::vector<uint64_t> delay_;
+    std::vector<int32_t> best_pin_;
+    std::vector<uint64_t> best_tree_;
+};
+
+// Helpers shared by the full and incremental paths.
+void assign_nearest(const Problem& p, const std::vector<int8_t>& vals, const std::vector<uint64_t>& tree,
+                    std::vector<int32_t>& genes, std::vector<int32_t>& best_pin, std::vector<uint64_t>& best_tree);
+uint64_t compute_error(const Problem& p, const std::vector<int8_t>& vals, const int32_t* out_genes);
+
+}  // namespace cgp
