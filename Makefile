@@ -23,8 +23,10 @@ install: $(STAMP) build
 build:
 	$(MAKE) -C cgp all
 
-## test: engine unit tests (plain and sanitized), lint, then every Python test
+## test: cluster test tools (Slurm, munge, shellcheck; installed when missing, needs root),
+## engine unit tests (plain and sanitized), lint, then every Python test
 test: install
+	bash scripts/slurm/install_deps.sh
 	$(MAKE) -C cgp test
 	$(MAKE) lint
 	$(PY) -m pytest -q tests

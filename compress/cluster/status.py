@@ -1,0 +1,182 @@
+"""Where every run of a cluster experiment stands: finished, running, failed or never started.
+
+Read from the files the job scripts leave, so it works for PBS and Slurm alike (and for folders
+the original wrote): ``jobs_info.txt`` (one line per start), ``exit_code`` (written when a job
+ends, removed when one starts), ``complete`` (success marker), ``cgp_configs/cgp.{run}.config``
+(a finished run) and ``checkpoints/`` (a run that can resume). When ``squeue``/``qstat`` is at
+hand, a job whose files say "running" but that the scheduler no longer knows counts as failed
+(killed without a chance to write ``exit_code``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compress.cluster.prepare import job_from_folder
+from compress.errors import CompressError
+
+FINISHED, RUNNING, FAILED, NEVER_STARTED = "finished", "running", "failed", "never started"
+STATES = (FINISHED, RUNNING, FAILED, NEVER_STARTED)
+CONFIG_NAME = "train_cgp.config"
+
+
+@dataclass
+class FolderStatus:
+    """One job folder: its job state and the state of each run (1-based run number)."""
+
+    name: str
+    folder: Path
+    job: str
+    runs: dict[int, str] = field(default_factory=dict)
+    exit_code: int | None = None
+    job_id: str | None = None
+    resumable: list[int] = field(default_factory=list)
+
+    def counts(self) -> Counter:
+        return Counter(self.runs.values())
+
+    @property
+    def needs_submission(self) -> bool:
+        """Unfinished and not running: what ``resubmit`` sends again."""
+        return self.job != RUNNING and any(state != FINISHED for state in self.runs.values())
+
+
+def run_finished(folder: Path, run: int) -> bool:
+    configs = folder / "cgp_configs"
+    return (configs / f"cgp.{run}.config").is_file() or (
+        configs / f"cgp.{run}.config.zip"
+    ).is_file()
+
+
+def last_job_id(folder: Path) -> str | None:
+    info = folder / "jobs_info.txt"
+    try:
+        lines = [line for line in info.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return None
+    return lines[-1].split()[0] if lines else None
+
+
+def scheduler_knows(job_id: str) -> bool | None:
+    """Is the job queued or running? ``None`` when no scheduler client is available to ask."""
+    if shutil.which("squeue"):
+        result = subprocess.run(
+            ["squeue", "-h", "-j", job_id, "-o", "%T"], capture_output=True, text=True, check=False
+        )
+        if result.returncode == 0:
+            return bool(result.stdout.strip())
+        return False
+    if shutil.which("qstat"):
+        result = subprocess.run(["qstat", job_id], capture_output=True, text=True, check=False)
+        return result.returncode == 0
+    return None
+
+
+def folder_status(
+    folder: Path, *, job_folder: Path | None = None, ask_scheduler: bool = True
+) -> FolderStatus:
+    """Status of one prepared folder; ``job_folder`` holds the job markers if they live elsewhere
+    (PBS: markers in ``experiments_folder``, results in ``results``)."""
+    folder = Path(folder)
+    markers = Path(job_folder) if job_folder is not None else folder
+    job = job_from_folder(folder if (folder / CONFIG_NAME).is_file() else markers)
+    job_id = last_job_id(markers) or last_job_id(folder)
+    exit_code = _read_int(markers / "exit_code")
+    if exit_code is None and markers != folder:
+        exit_code = _read_int(folder / "exit_code")
+    if job_id is None:
+        state = NEVER_STARTED
+    elif (markers / "complete").exists() or (folder / "complete").exists():
+        state = FINISHED
+    elif exit_code is not None:
+        state = FAILED
+    else:
+        alive = scheduler_knows(job_id) if ask_scheduler else None
+        state = FAILED if alive is False else RUNNING
+    runs: dict[int, str] = {}
+    resumable = []
+    for run in job.run_numbers:
+        if run_finished(folder, run):
+            runs[run] = FINISHED
+            continue
+        if any((folder / "checkpoints").glob(f"checkpoint.{run}.*")):
+            resumable.append(run)
+        runs[run] = {FINISHED: FAILED, FAILED: FAILED, RUNNING: RUNNING}.get(state, NEVER_STARTED)
+    return FolderStatus(
+        name=folder.name,
+        folder=folder,
+        job=state,
+        runs=runs,
+        exit_code=exit_code,
+        job_id=job_id,
+        resumable=resumable,
+    )
+
+
+def _read_int(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def job_folders(root: Path) -> list[Path]:
+    """Prepared job folders under ``root`` (the experiment folder), or ``root`` itself."""
+    root = Path(root)
+    if not root.is_dir():
+        raise CompressError(
+            f"experiment folder {root} does not exist; pass the folder train-pbs/train-slurm wrote"
+        )
+    if (root / CONFIG_NAME).is_file():
+        return [root]
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and (p / CONFIG_NAME).is_file())
+    return sorted(folders, key=_natural_key)
+
+
+def _natural_key(path: Path) -> list:
+    import re
+
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
+
+
+def experiment_status(
+    root: Path, *, results: Path | None = None, ask_scheduler: bool = True
+) -> list[FolderStatus]:
+    """Status of every job folder under ``root``; with ``results`` (PBS), runs are read there."""
+    statuses = []
+    for folder in job_folders(root):
+        if results is not None and (results / folder.name).is_dir():
+            statuses.append(
+                folder_status(results / folder.name, job_folder=folder, ask_scheduler=ask_scheduler)
+            )
+        else:
+            statuses.append(folder_status(folder, ask_scheduler=ask_scheduler))
+    return statuses
+
+
+def format_status(statuses: list[FolderStatus]) -> str:
+    """A table: folder, job state, then run counts per state; totals last."""
+    width = max([len("folder")] + [len(s.name) for s in statuses])
+    header = f"{'folder':<{width}}  {'job':<13}  " + "  ".join(f"{state:>13}" for state in STATES)
+    lines = [header, "-" * len(header)]
+    total: Counter = Counter()
+    for status in statuses:
+        counts = status.counts()
+        total.update(counts)
+        job = status.job if status.exit_code in (None, 0) else f"{status.job} ({status.exit_code})"
+        note = f"  resumable: {','.join(map(str, status.resumable))}" if status.resumable else ""
+        lines.append(
+            f"{status.name:<{width}}  {job:<13}  "
+            + "  ".join(f"{counts.get(state, 0):>13}" for state in STATES)
+            + note
+        )
+    lines.append("-" * len(header))
+    lines.append(
+        f"{'total':<{width}}  {'':<13}  "
+        + "  ".join(f"{total.get(state, 0):>13}" for state in STATES)
+    )
+    return "\n".join(lines)
