@@ -286,6 +286,7 @@ int Trainer::run(RunState s) {
         s.no_change = 0;
         s.steps = 0;
         s.elapsed = 0;
+        s.parent = parent_.genes;
         write_checkpoint(s);
     } else {
         truncate_to(stats_path_, s.stats_bytes);

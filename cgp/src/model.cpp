@@ -91,14 +91,14 @@ Dataset parse_dataset(std::string_view text, const Config& cfg, const std::strin
     for (int item = 0; item < d.items; ++item) {
         for (int i = 0; i < d.in; ++i) {
             if (!tz.next(tok, line))
-                invalid(source_name, tz.line, "too few tokens: item " + std::to_string(item + 1) + " needs " +
+                invalid(source_name, line, "too few tokens: item " + std::to_string(item + 1) + " needs " +
                                                   std::to_string(d.in) + " inputs, found " + std::to_string(i));
             d.inputs[static_cast<size_t>(item) * d.in + i] = (tok == "x") ? int8_t{0} : value_of(tok, line, "input");
         }
         int meaningful = d.out;
         for (int j = 0; j < d.out; ++j) {
             if (!tz.next(tok, line))
-                invalid(source_name, tz.line, "too few tokens: item " + std::to_string(item + 1) + " needs " +
+                invalid(source_name, line, "too few tokens: item " + std::to_string(item + 1) + " needs " +
                                                   std::to_string(d.out) + " outputs, found " + std::to_string(j));
             if (tok == "x") {
                 if (meaningful == d.out) meaningful = j;
