@@ -378,3 +378,97 @@ def test_constructive_reference_builds_intermediates_when_no_single_gate_reaches
 def test_constructive_reference_respects_function_count(table):
     with pytest.raises(CompressError, match="cannot be built"):
         constructive_reference([0], [5], table, function_count=1)
+
+
+# --- the real engine reads the file -----------------------------------------------------------
+
+ENGINE = REPO / "bin" / "cgp"
+
+
+def _engine_statistics(folder: Path, table, rows: int, cols: int, chromosomes: list[str], outputs):
+    write_gate_parameters(
+        table, folder / "gate_parameters.txt", folder / "gate_parameters.csv", rows=rows, cols=cols
+    )
+    (folder / "train.data").write_text("3\n" + " ".join(str(v) for v in outputs) + "\n")
+    (folder / "list.txt").write_text("\n".join(chromosomes) + "\n")
+    (folder / "c.config").write_text(
+        "\n".join(
+            [
+                "function_input_arity: 2",
+                "function_output_arity: 1",
+                "input_count: 1",
+                f"output_count: {len(outputs)}",
+                f"row_count: {rows}",
+                f"col_count: {cols}",
+                f"look_back_parameter: {cols}",
+                "function_count: 27",
+                "dataset_size: 1",
+                "input_file: train.data",
+                "output_file: out.csv",
+                "cgp_statistics_file: list.txt",
+                "gate_parameters_file: gate_parameters.txt",
+                "train_weights_file: w.{run}.txt",
+            ]
+        )
+        + "\n"
+    )
+    result = subprocess.run(
+        [str(ENGINE), "evaluate:chromosomes", "c.config", "g.{run}.csv"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    with (folder / "out.csv").open() as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.skipif(not ENGINE.is_file(), reason="engine not built (make build)")
+def test_engine_sums_our_quantized_costs_without_overflow(tmp_path, table):
+    """A 4x5 grid of multipliers, all active, chained through every column: the engine's uint64
+    energy and delay sums are exactly the Python sums, and they sit at the top of the range."""
+    rows, cols = 4, 5
+    params = gate_parameters(table, rows=rows, cols=cols)
+    mul = FUNCTION_NAMES.index("mul")
+    nodes = []
+    for col in range(cols):
+        for row in range(rows):
+            source = 0 if col == 0 else 1 + (col - 1) * rows + row
+            nodes.append(f"([{1 + col * rows + row}]{source},{source},{mul})")
+    all_pins = ",".join(str(1 + i) for i in range(rows * cols))
+    full = f"{{1,{rows * cols},{cols},{rows},2,{cols},1}}" + "".join(nodes) + f"({all_pins})"
+    stats = _engine_statistics(tmp_path, table, rows, cols, [full], [0] * (rows * cols))
+    row = stats[0]
+    assert int(row["gate_count"]) == rows * cols
+    q_mul, qd_mul = params.energy.values[mul], params.delay.values[mul]
+    assert int(row["quantized_energy"]) == rows * cols * q_mul <= UINT64_LIMIT
+    assert int(row["quantized_delay"]) == cols * qd_mul <= UINT64_LIMIT
+    assert int(row["quantized_energy"]) > UINT64_LIMIT * 0.99  # the whole range is used
+    assert float(row["energy"]) == pytest.approx(rows * cols * table.by_name("mul").energy_pj)
+    assert float(row["delay"]) == pytest.approx(cols * table.by_name("mul").delay_ns)
+
+
+@pytest.mark.skipif(not ENGINE.is_file(), reason="engine not built (make build)")
+def test_constructive_circuit_runs_on_the_engine_with_the_estimated_energy(tmp_path, table):
+    """The constructive steps, written as a chromosome, make the engine output exactly the
+    expected values at the estimated energy: the Python int8 semantics match the engine's."""
+    import random
+
+    rng = random.Random(7)
+    inputs = [3]
+    expected = [rng.randint(-128, 127) for _ in range(24)]
+    estimate = constructive_reference(inputs, expected, table)
+    pin = {3: 0}
+    nodes = []
+    for index, step in enumerate(estimate.steps):
+        operands = [pin[v] for v in step.operands] + [0, 0]
+        nodes.append(f"([{index + 1}]{operands[0]},{operands[1]},{step.function_id})")
+        pin[step.value] = index + 1
+    cols = len(nodes)
+    outputs = ",".join(str(pin[v]) for v in expected)
+    chromosome = f"{{1,{len(expected)},{cols},1,2,{cols},1}}" + "".join(nodes) + f"({outputs})"
+    stats = _engine_statistics(tmp_path, table, 1, cols, [chromosome], expected)
+    produced = [int(v) for v in (tmp_path / "w.1.txt").read_text().split()]
+    assert produced == expected
+    assert int(stats[0]["gate_count"]) == estimate.gate_count
+    assert float(stats[0]["energy"]) == pytest.approx(estimate.energy_pj, rel=1e-9, abs=1e-12)
