@@ -320,7 +320,7 @@ def test_summary_table_lists_every_row():
     lines = text.splitlines()
     assert "circuit pJ" in lines[0] and "sram_8kb" in lines[0] and "dram" in lines[0]
     assert "98.50%" in lines[2] and "97.00%" in lines[3]
-    assert "3000 (x240)" in lines[2] and "310" in lines[2]
+    assert "3,000 (x240)" in lines[2] and "390,000 (x31,200)" in lines[2] and "310" in lines[2]
     with pytest.raises(CompressError, match="memory level"):
         format_summary_table(rows, levels=("l3",))
 

@@ -89,12 +89,11 @@ def format_summary_table(
             f"{row.error:g}",
             f"{row.top1_before:.2%}",
             f"{row.top1_after:.2%}",
-            f"{row.circuit_energy_pj:.4g}",
+            _pj(row.circuit_energy_pj),
         ]
         for level in levels:
             ratio = saving_ratio(fetch[level], row.circuit_energy_pj)
-            shown = "inf" if math.isinf(ratio) else f"{ratio:.3g}"
-            cells.append(f"{fetch[level]:.4g} (x{shown})")
+            cells.append(f"{_pj(fetch[level])} (x{_ratio(ratio)})")
         cells.append(str(row.gate_count))
         table.append(cells)
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
@@ -105,3 +104,13 @@ def format_summary_table(
         "fetch pJ: reading the same int8 weights once from that memory (Horowitz, ISSCC 2014, 45 nm)"
     )
     return "\n".join([*lines, note])
+
+
+def _pj(value: float) -> str:
+    return f"{value:,.0f}" if value >= 1000 else f"{value:.4g}"
+
+
+def _ratio(value: float) -> str:
+    if math.isinf(value):
+        return "inf"
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
