@@ -37,6 +37,7 @@ def handmade_folder(
     patience: int = 200,
     seed: int = 7,
     extra: dict | None = None,
+    checkpoint: bool = True,
 ) -> Path:
     """A sub-experiment folder owning runs ``1..runs`` (config ``number_of_runs``)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -77,6 +78,8 @@ def handmade_folder(
             **(extra or {}),
         }
     )
+    if not checkpoint:
+        config.pop("checkpoint_file")
     config.save(folder / "train_cgp.config")
     return folder
 
