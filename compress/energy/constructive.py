@@ -149,15 +149,26 @@ def _cheapest(
             parent[index] = origin
             heapq.heappush(heap, (key, index))
 
-    for value in available:
-        keys[value + 128] = 0
-        heapq.heappush(heap, (0, value + 128))
+    unary_ids = [f for f in units if f in unary]
+    binary_ids = [f for f in units if f in binary]
+
+    # Available values all have key 0, the minimum, so they are settled together and their
+    # one-gate successors offered in bulk (one array operation per gate instead of one per value).
+    sources = np.array(sorted(v + 128 for v in available), dtype=np.int64)
+    keys[sources] = 0
+    settled[sources] = True
     for function_id, cost in units.items():
         if arity(function_id) == 0:
             offer(apply(function_id) + 128, _key(cost, 1), (function_id, ()))
+    for function_id in unary_ids:
+        _offer_all(
+            offer, keys, settled, unary[function_id][sources], sources[:, None], function_id, units
+        )
+    for function_id in binary_ids:
+        results = binary[function_id][np.ix_(sources, sources)]
+        pairs = np.stack(np.meshgrid(sources, sources, indexing="ij"), axis=-1)
+        _offer_all(offer, keys, settled, results.ravel(), pairs.reshape(-1, 2), function_id, units)
 
-    unary_ids = [f for f in units if f in unary]
-    binary_ids = [f for f in units if f in binary]
     while heap:
         key, index = heapq.heappop(heap)
         if settled[index] or key != keys[index]:
@@ -195,6 +206,26 @@ def _cheapest(
         f"values {lacking[:10]} cannot be built from the inputs with functions "
         f"0–{max(units, default=-1)}; raise the function count"
     )
+
+
+def _offer_all(
+    offer,
+    keys: np.ndarray,
+    settled: np.ndarray,
+    results: np.ndarray,
+    operands: np.ndarray,
+    function_id: int,
+    units: dict[int, int],
+) -> None:
+    """Offer one gate applied to available operands (cost 0 each): first producer per result."""
+    key = _key(units[function_id], 1)
+    first = np.full(256, -1, dtype=np.int64)
+    positions = np.arange(len(results), dtype=np.int64)
+    first[results[::-1]] = positions[::-1]  # later writes win, so reversed order keeps the first
+    improved = np.flatnonzero((first >= 0) & (key < keys) & ~settled)
+    for index in improved.tolist():
+        producer = operands[first[index]]
+        offer(index, key, (function_id, tuple(int(o) - 128 for o in producer)))
 
 
 def _key(cost: int, count: int) -> int:
