@@ -330,3 +330,15 @@ def test_cli_user_mistakes_exit_2_with_one_line(tmp_path, capsys, args):
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and err.startswith("compress.py: error:")
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_cli_import_defaults_follow_the_datastore(tmp_path, monkeypatch, capsys):
+    from compress.cli import main
+
+    monkeypatch.setenv("datastore", str(tmp_path))
+    write_reports(tmp_path / "verilog" / "res")
+    assert main(["gates:import"]) == 0
+    assert (tmp_path / "gates" / "synthesis.csv").is_file()
+    # the datastore has no gates_45nm.csv: the default table falls back to the bundled one
+    assert main(["gates:show"]) == 0
+    assert str(REPO / "data_store" / "gates" / "gates_45nm.csv") in capsys.readouterr().out
