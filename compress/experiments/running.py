@@ -1,0 +1,273 @@
+"""The local ``train`` and ``evaluate`` actions: write environments, run the engine, read results.
+
+``train`` writes each sub-experiment's isolated folder (workflow spec §4.1) and runs the engine in
+it, one sub-experiment after another. Runs whose result config holds a final chromosome are
+skipped; an interrupted run is resumed by running the engine again from the first unfinished run,
+and the engine continues from its own checkpoint file (``checkpoints/checkpoint.{run}.ckpt``).
+
+``evaluate`` re-evaluates every finished run's final circuit with ``evaluate:chromosomes`` and
+reports its metrics and whether it reproduces the weights training wrote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from compress.engine.adapter import RunProgress, check_binary, run_engine
+from compress.engine.config import CGPConfig, write_text_atomic
+from compress.engine.files import read_statistics, read_weights, result_chromosome
+from compress.errors import CompressError
+from compress.experiments.base import (
+    CONFIG_FILE,
+    RESULT_CONFIG_PATTERN,
+    STATISTICS_PATTERN,
+    TRAIN_DATA,
+    WEIGHTS_PATTERN,
+    SubExperiment,
+    build_experiment,
+)
+from compress.settings import Settings
+
+
+def engine_binary(args: argparse.Namespace, settings: Settings) -> Path:
+    return check_binary(getattr(args, "cgp", None) or settings.cgp)
+
+
+def environment_root(args: argparse.Namespace, settings: Settings, experiment_name: str) -> Path:
+    root = getattr(args, "experiment_env", None) or settings.experiments_root
+    return Path(root) / experiment_name
+
+
+def _started(folder: Path) -> bool:
+    """Whether the engine already wrote anything here (then the environment is kept as is)."""
+    stats = folder / "train_statistics" / "fitness"
+    configs = folder / "cgp_configs"
+    checkpoints = folder / "checkpoints"
+    return any(d.is_dir() and any(d.iterdir()) for d in (stats, configs, checkpoints))
+
+
+def engine_run_arguments(args: argparse.Namespace) -> list[str]:
+    """Flags passed on every local engine run (the config holds them too; the CLI wins)."""
+    flags = [
+        "--seed",
+        str(args.seed if args.seed is not None else 1),
+        "--output-assignment",
+        args.output_assignment or "nearest",
+        "--threads",
+        str(args.threads if args.threads is not None else 0),
+    ]
+    if getattr(args, "time_budget", None) is not None:
+        flags += ["--time-budget", str(args.time_budget)]
+    if getattr(args, "checkpoint_every", None) is not None:
+        flags += ["--checkpoint-every", str(args.checkpoint_every)]
+    return flags
+
+
+def train(args: argparse.Namespace, settings: Settings) -> int:
+    """``<experiment>:train``: prepare every sub-experiment and run the engine on it."""
+    binary = engine_binary(args, settings)
+    experiment = build_experiment(args.experiment_name, args, settings, prepare=True)
+    root = environment_root(args, settings, experiment.name)
+    subs = experiment.sub_experiments()
+    for sub in subs:
+        train_sub_experiment(sub, root / sub.name, binary, args)
+    return 0
+
+
+def train_sub_experiment(
+    sub: SubExperiment, folder: Path, binary: Path, args: argparse.Namespace
+) -> None:
+    """Run (or finish) the engine for one sub-experiment folder."""
+    if (folder / CONFIG_FILE).is_file() and _started(folder):
+        config = CGPConfig.load(folder / CONFIG_FILE)
+        config.cli_only.update(sub.config.cli_only)
+        sub.config = config
+    else:
+        sub.write_environment(folder, relative_paths=False)
+    runs = sub.runs()
+    finished = sub.finished_runs(folder)
+    todo = [run for run in runs if run not in finished]
+    if not todo:
+        print(f"{sub.name}: all {len(runs)} runs finished, skipping", file=sys.stderr)
+        return
+    config = sub.config.clone()
+    config["start_run"] = todo[0] - 1  # the engine counts runs from 0, file names from 1
+    config.pop("start_generation")
+    resumed = bool(finished) or _started(folder)
+    with RunProgress(len(runs), sub.name, initial=len(runs) - len(todo)) as progress:
+        run_engine(
+            binary,
+            "train",
+            folder / CONFIG_FILE,
+            args=[*config.to_args(), *engine_run_arguments(args)],
+            stdout_path=folder / str(config.get("stdout", "train_stdout.txt")),
+            stderr_path=folder / str(config.get("stderr", "train_stderr.txt")),
+            on_progress=progress,
+            append_logs=resumed,
+        )
+
+
+# -- evaluate:chromosomes -------------------------------------------------------------------------
+@dataclass
+class ChromosomeEvaluation:
+    """The engine's re-evaluation of a list of chromosomes (row k-1 = chromosome k)."""
+
+    statistics: pd.DataFrame
+    weights_paths: list[Path]
+    gate_statistics_paths: list[Path]
+
+
+def evaluate_chromosomes(
+    binary: Path,
+    folder: Path,
+    chromosomes: list[str],
+    tag: str,
+    *,
+    output_dir: str = "evaluate_statistics",
+) -> ChromosomeEvaluation:
+    """Run ``evaluate:chromosomes`` in a sub-experiment ``folder`` for ``chromosomes``.
+
+    Files are named by ``tag`` (a run number for model-metrics): ``chromosomes.{tag}.txt``,
+    ``{output_dir}/statistics.{tag}.csv``, ``all_weights/weights.{tag}.{k}.txt`` and
+    ``gate_statistics/statistics.{tag}.{k}.txt``, k = 1..N, as the original laid them out.
+    """
+    if not chromosomes:
+        raise CompressError(f"{folder}: no chromosome to evaluate")
+    config_path = folder / CONFIG_FILE
+    if not config_path.is_file():
+        raise CompressError(
+            f"{folder} has no {CONFIG_FILE}; it is not a complete experiment folder"
+        )
+    for needed in (TRAIN_DATA, "gate_parameters.txt"):
+        if not (folder / needed).is_file():
+            raise CompressError(f"{folder} has no {needed}; it is not a complete experiment folder")
+    chromosome_file = folder / f"chromosomes.{tag}.txt"
+    write_text_atomic(chromosome_file, "\n".join(chromosomes) + "\n")
+    statistics_file = folder / output_dir / f"statistics.{tag}.csv"
+    statistics_file.parent.mkdir(parents=True, exist_ok=True)
+    (folder / "all_weights").mkdir(exist_ok=True)
+    (folder / "gate_statistics").mkdir(exist_ok=True)
+    weights_template = folder / "all_weights" / f"weights.{tag}.{{run}}.txt"
+    gates_template = folder / "gate_statistics" / f"statistics.{tag}.{{run}}.txt"
+    overrides = CGPConfig(
+        {
+            "input_file": str(folder / TRAIN_DATA),
+            "cgp_statistics_file": str(chromosome_file),
+            "output_file": str(statistics_file),
+            "train_weights_file": str(weights_template),
+            "gate_parameters_file": str(folder / "gate_parameters.txt"),
+        }
+    )
+    tmp_statistics = statistics_file.with_name(statistics_file.name + ".partial")
+    overrides["output_file"] = str(tmp_statistics)
+    tmp_statistics.unlink(missing_ok=True)
+    run_engine(
+        binary,
+        "evaluate:chromosomes",
+        config_path,
+        positionals=[str(gates_template)],
+        args=overrides.to_args(
+            [
+                "input_file",
+                "cgp_statistics_file",
+                "output_file",
+                "train_weights_file",
+                "gate_parameters_file",
+            ]
+        ),
+        stdout_path=folder / "eval_stdout.txt",
+        stderr_path=folder / "eval_stderr.txt",
+    )
+    tmp_statistics.replace(statistics_file)
+    statistics = read_statistics(statistics_file)
+    if len(statistics) != len(chromosomes):
+        raise CompressError(
+            f"the engine evaluated {len(statistics)} of {len(chromosomes)} chromosomes "
+            f"(see {folder / 'eval_stderr.txt'})"
+        )
+    count = len(chromosomes)
+    return ChromosomeEvaluation(
+        statistics=statistics,
+        weights_paths=[
+            Path(str(weights_template).replace("{run}", str(k))) for k in range(1, count + 1)
+        ],
+        gate_statistics_paths=[
+            Path(str(gates_template).replace("{run}", str(k))) for k in range(1, count + 1)
+        ],
+    )
+
+
+def final_chromosome(folder: Path, run: int) -> str | None:
+    """A finished run's final chromosome: the result config's, else the statistics' last row."""
+    chromosome = result_chromosome(folder / RESULT_CONFIG_PATTERN.format(run=run))
+    if chromosome:
+        return chromosome
+    stats = folder / STATISTICS_PATTERN.format(run=run)
+    if stats.is_file():
+        frame = read_statistics(stats)
+        with_chromosome = frame[frame["chromosome"].str.len() > 0]
+        if len(with_chromosome):
+            return str(with_chromosome["chromosome"].iloc[-1])
+    return None
+
+
+def evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    """``<experiment>:evaluate``: re-evaluate final circuits and print one line per run."""
+    binary = engine_binary(args, settings)
+    experiment = build_experiment(args.experiment_name, args, settings, prepare=False)
+    if (
+        getattr(args, "experiment_path", None) is None
+        and getattr(args, "experiment_env", None) is None
+    ):
+        args.experiment_env = settings.experiments_root
+    subs = experiment.sub_experiments()
+    rows = []
+    for sub in subs:
+        folder = Path(sub.config.path).parent
+        runs = [r for r in sub.runs() if final_chromosome(folder, r)]
+        if not runs:
+            print(f"{sub.name}: no finished run to evaluate", file=sys.stderr)
+            continue
+        chromosomes = [final_chromosome(folder, r) or "" for r in runs]
+        result = evaluate_chromosomes(
+            binary, folder, chromosomes, "final", output_dir="eval_statistics"
+        )
+        dataset_size = sub.config.get_int("dataset_size", 1)
+        output_count = sub.config.get_int("output_count")
+        for index, run in enumerate(runs):
+            row = result.statistics.iloc[index]
+            produced = read_weights(result.weights_paths[index], dataset_size, output_count)
+            trained_path = folder / WEIGHTS_PATTERN.format(run=run)
+            same = "-"
+            if trained_path.is_file():
+                trained = read_weights(trained_path, dataset_size, output_count)
+                same = "yes" if np.array_equal(trained, produced) else "NO"
+            rows.append(
+                {
+                    "sub-experiment": sub.name,
+                    "run": run,
+                    "error": row["error"],
+                    "energy (pJ)": row["energy"],
+                    "delay (ns)": row["delay"],
+                    "gates": row["gate_count"],
+                    "distinct weights": len(np.unique(produced)),
+                    "same as training": same,
+                }
+            )
+    if not rows:
+        raise CompressError("no finished runs found; run the experiment's train first")
+    table = pd.DataFrame(rows)
+    with pd.option_context("display.max_rows", None, "display.width", 200):
+        print(
+            table.to_string(
+                index=False, float_format=lambda v: f"{v:.6g}" if math.isfinite(v) else "inf"
+            )
+        )
+    return 0

@@ -1,0 +1,296 @@
+"""``<experiment>:model-metrics``: evolved weights back into the network, accuracy against energy.
+
+For every sub-experiment folder and run (workflow spec §5): take the chromosomes of the statistics
+CSV (plain or ``.zip``; ``--top`` keeps the last N rows), let the engine re-evaluate them
+(``evaluate:chromosomes``: weights, energy, delay, gates), inject each chromosome's weights into
+ONE loaded model in memory (the original int8 values are put back between chromosomes), measure
+top-1/top-5/loss, and write one CSV per run atomically. Existing CSVs are skipped, so an
+interrupted invocation restarts where it stopped. The unmodified model's metrics (the baseline)
+are computed once per invocation.
+
+Columns: the original's ``run, generation, timestamp, error, quantized_energy, energy, area,
+quantized_delay, delay, gate_count, chromosome, Top-1, Top-5, Loss, Run ID`` (energy in pJ, delay
+in ns, as the gate table gives them), then ``baseline_top1``, ``baseline_top5``,
+``baseline_loss``, ``accuracy_loss_pp`` (percentage points of top-1), ``weights_produced``,
+``missing_weights`` (distinct produced values the inputs lack), ``circuit_energy_pj`` (energy of
+all dataset items' evaluations = the cost of producing every weight once),
+``fetch_energy_<level>_pj`` and ``saving_ratio_<level>`` (fetch / circuit) per memory level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import parse
+from tqdm import tqdm
+
+from compress.engine.files import (
+    read_statistics,
+    read_train_data,
+    read_weights,
+    select_chromosome_rows,
+    write_csv_atomic,
+)
+from compress.errors import CompressError
+from compress.experiments.base import TRAIN_DATA, SubExperiment, build_experiment
+from compress.experiments.running import engine_binary, evaluate_chromosomes
+from compress.selection import inject_weights, restore_weights
+from compress.settings import Settings
+
+ORIGINAL_COLUMNS = (
+    "run",
+    "generation",
+    "timestamp",
+    "error",
+    "quantized_energy",
+    "energy",
+    "area",
+    "quantized_delay",
+    "delay",
+    "gate_count",
+    "chromosome",
+    "Top-1",
+    "Top-5",
+    "Loss",
+    "Run ID",
+)
+CIRCUIT_COLUMNS = (
+    "error",
+    "quantized_energy",
+    "energy",
+    "area",
+    "quantized_delay",
+    "delay",
+    "gate_count",
+)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    top1: float
+    top5: float
+    loss: float | None
+
+
+@dataclass(frozen=True)
+class MetricsJob:
+    """One output CSV to produce: a sub-experiment's run and its statistics file."""
+
+    sub: SubExperiment
+    folder: Path
+    run: int
+    statistics: Path
+    output: Path
+
+
+def statistics_runs(folder: Path, pattern: str) -> dict[int, Path]:
+    """Run number -> statistics file in ``train_statistics/fitness`` matching ``pattern``."""
+    fitness = folder / "train_statistics" / "fitness"
+    if "{run}" not in pattern:
+        raise CompressError(f"-s/--statistics-file-format {pattern!r} must contain {{run}}")
+    found: dict[int, Path] = {}
+    if not fitness.is_dir():
+        return found
+    parser = parse.compile(pattern.replace("{run}", "{run:d}"))
+    for path in fitness.iterdir():
+        result = parser.parse(path.name)
+        if result is not None:
+            found[int(result["run"])] = path
+    return dict(sorted(found.items()))
+
+
+def output_name(args: argparse.Namespace, sub_name: str, run: int) -> str:
+    return f"{args.dataset or 'default'}.{args.split or 'test'}.{sub_name}.{run}.csv"
+
+
+def plan_jobs(
+    subs: list[SubExperiment], args: argparse.Namespace, output_dir: Path
+) -> tuple[list[MetricsJob], int]:
+    """Every (sub-experiment, run) whose CSV does not exist yet; also how many were skipped."""
+    jobs = []
+    skipped = 0
+    for sub in subs:
+        folder = Path(sub.config.path).parent
+        found = statistics_runs(folder, args.statistics_file_format)
+        runs = args.runs if args.runs else list(found)
+        for run in runs:
+            if run not in found:
+                raise CompressError(
+                    f"{folder}: no statistics file {args.statistics_file_format.format(run=run)} "
+                    "in train_statistics/fitness (check --runs and -s)"
+                )
+            output = output_dir / output_name(args, sub.name, run)
+            if output.exists() and not args.only_weights:
+                skipped += 1
+                continue
+            jobs.append(MetricsJob(sub, folder, run, found[run], output))
+    return jobs, skipped
+
+
+def missing_weight_count(folder: Path, sub: SubExperiment) -> tuple[int, int]:
+    """(weights produced, distinct produced values the inputs lack), from ``train.data``."""
+    from compress.energy import missing_values
+
+    config = sub.config
+    data = read_train_data(
+        folder / TRAIN_DATA,
+        config.get_int("input_count"),
+        config.get_int("output_count"),
+        config.get_int("dataset_size", 1),
+    )
+    inputs = [v for item in data.items for v in item.inputs]
+    outputs = [v for item in data.items for v in item.outputs]
+    return data.meaningful_outputs, len(missing_values(inputs, outputs))
+
+
+def model_metrics(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the action; returns the exit code."""
+    binary = engine_binary(args, settings)
+    experiment = build_experiment(args.experiment_name, args, settings, prepare=False)
+    if (
+        getattr(args, "experiment_env", None) is None
+        and getattr(args, "experiment_path", None) is None
+    ):
+        args.experiment_env = settings.experiments_root
+    base_folder = experiment.results_folder()
+    subs = experiment.sub_experiments()
+    output_dir = base_folder / "model_metrics"
+    jobs, skipped = plan_jobs(subs, args, output_dir)
+    if skipped:
+        print(f"model-metrics: {skipped} result file(s) already exist, skipped", file=sys.stderr)
+    if not jobs:
+        print(f"model-metrics: nothing to do; results in {output_dir}", file=sys.stderr)
+        return 0
+
+    model = None
+    dataset = None
+    baseline = None
+    if not args.only_weights:
+        from compress.data import load_dataset
+
+        model = experiment.model
+        dataset = load_dataset(args.dataset, args.split, settings)
+        baseline = evaluate_baseline(model, dataset, args)
+        print(
+            f"model-metrics: baseline top-1 {baseline.top1:.4f}, top-5 {baseline.top5:.4f}"
+            + (f", loss {baseline.loss:.4f}" if baseline.loss is not None else ""),
+            file=sys.stderr,
+        )
+    original = {name: tensor.clone() for name, tensor in experiment.weights().items()}
+
+    for job in tqdm(jobs, desc="model-metrics", unit="run", disable=len(jobs) < 2):
+        frame = read_statistics(job.statistics)
+        rows = select_chromosome_rows(frame, args.top)
+        if rows.empty:
+            raise CompressError(
+                f"{job.statistics} has no row with a chromosome; train with -e/--allowed-mse-error "
+                "so chromosomes are logged, or use the final rows (--top 1)"
+            )
+        evaluation = evaluate_chromosomes(
+            binary, job.folder, list(rows["chromosome"]), str(job.run)
+        )
+        if args.only_weights:
+            print(
+                f"{job.sub.name} run {job.run}: weights of {len(rows)} chromosome(s) written to "
+                f"{job.folder / 'all_weights'}",
+                file=sys.stderr,
+            )
+            continue
+        table = metrics_table(job, rows, evaluation, model, dataset, original, baseline, args)
+        write_csv_atomic(table, job.output)
+    print(f"model-metrics: results in {output_dir}", file=sys.stderr)
+    return 0
+
+
+def evaluate_baseline(model, dataset, args: argparse.Namespace) -> Baseline:
+    from compress.evaluation import evaluate_model
+
+    result = evaluate_model(
+        model,
+        dataset,
+        batch_size=args.batch_size,
+        top=(1, 5),
+        include_loss=args.include_loss,
+        num_workers=args.num_workers,
+        progress=False,
+    )
+    return Baseline(result.accuracy[1], result.accuracy.get(5, math.nan), result.loss)
+
+
+def metrics_table(
+    job, rows, evaluation, model, dataset, original, baseline: Baseline, args
+) -> pd.DataFrame:
+    """One run's result frame: a row per chromosome, original columns first."""
+    from compress.energy import energy_columns
+    from compress.evaluation import evaluate_model
+
+    sub = job.sub
+    dataset_size = sub.config.get_int("dataset_size", 1)
+    output_count = sub.config.get_int("output_count")
+    produced_count, missing = missing_weight_count(job.folder, sub)
+    base = dict(original)
+    base.update(sub.modifications)
+    # The sub-experiment's own model changes (zeroed outer rings) stay for all its chromosomes.
+    restore_weights(model, sub.modifications)
+    records = []
+    try:
+        for index in range(len(rows)):
+            train_row = rows.iloc[index]
+            circuit = evaluation.statistics.iloc[index]
+            weights = read_weights(evaluation.weights_paths[index], dataset_size, output_count)
+            touched = inject_weights(model, weights, sub.combinations, base)
+            try:
+                result = evaluate_model(
+                    model,
+                    dataset,
+                    batch_size=args.batch_size,
+                    top=(1, 5),
+                    include_loss=args.include_loss,
+                    num_workers=args.num_workers,
+                    progress=False,
+                )
+            finally:
+                restore_weights(model, {layer: base[layer] for layer in touched})
+            energy = float(circuit["energy"])
+            circuit_energy = energy * dataset_size if math.isfinite(energy) else math.nan
+            record = {
+                "run": train_row.get("run", job.run),
+                "generation": train_row.get("generation"),
+                "timestamp": train_row.get("timestamp"),
+                **{column: circuit[column] for column in CIRCUIT_COLUMNS},
+                "chromosome": train_row["chromosome"],
+                "Top-1": result.accuracy[1],
+                "Top-5": result.accuracy.get(5, math.nan),
+                "Loss": result.loss if result.loss is not None else math.nan,
+                "Run ID": index + 1,
+                "baseline_top1": baseline.top1,
+                "baseline_top5": baseline.top5,
+                "baseline_loss": baseline.loss if baseline.loss is not None else math.nan,
+                "accuracy_loss_pp": (baseline.top1 - result.accuracy[1]) * 100,
+                "weights_produced": produced_count,
+                "missing_weights": missing,
+            }
+            if math.isfinite(circuit_energy):
+                record.update(energy_columns(circuit_energy, produced_count))
+            records.append(record)
+    finally:
+        restore_weights(model, {layer: original[layer] for layer in sub.modifications})
+    return pd.DataFrame.from_records(records)
+
+
+def read_metrics(folder: Path) -> pd.DataFrame:
+    """Every model-metrics CSV in ``folder`` with a ``sub_experiment`` column (for summaries)."""
+    frames = []
+    for path in sorted(Path(folder).glob("*.csv")):
+        parts = path.name.split(".")
+        frame = pd.read_csv(path)
+        frame["sub_experiment"] = ".".join(parts[2:-2])
+        frames.append(frame)
+    if not frames:
+        raise CompressError(f"no model-metrics CSV in {folder}")
+    return pd.concat(frames, ignore_index=True)
