@@ -174,6 +174,24 @@ def test_wrong_unit_column_is_rejected(tmp_path, table):
         load_gate_table(path, load_settings())
 
 
+def test_unitless_column_is_rejected(tmp_path, table):
+    header = ["function_id", "name", "energy", "delay_ns", "area_um2", "source"]
+    path = _write_table(tmp_path / "bare.csv", _default_rows(table), header=header)
+    with pytest.raises(CompressError, match=r"bare.csv:1: column 'energy' has no unit"):
+        load_gate_table(path, load_settings())
+
+
+def test_original_unknown_costs_read_as_never_cheap(tmp_path):
+    path = tmp_path / "gate_parameters.txt"
+    path.write_text("12 0.5 3.0 7 0.1\ninf inf inf inf inf\n")
+    first, unknown = read_gate_parameters(path)
+    assert (first.quantized_energy, first.energy_pj, first.quantized_delay) == (12, 0.5, 7)
+    assert unknown.quantized_energy == 2**64 - 1 and math.isinf(unknown.energy_pj)
+    path.write_text("1 2 3 4\n")
+    with pytest.raises(CompressError, match=r"gate_parameters.txt:1: 4 fields, expected 5"):
+        read_gate_parameters(path)
+
+
 def test_missing_and_empty_tables(tmp_path):
     with pytest.raises(CompressError, match="not found"):
         load_gate_table(tmp_path / "none.csv", load_settings())

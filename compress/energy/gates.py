@@ -167,6 +167,8 @@ def parse_gate_table(text: str, path: Path | None = None) -> GateTable:
 def _missing_column_message(column: str, header: list[str]) -> str:
     quantity = column.split("_")[0]
     wrong_unit = [h for h in header if h.split("_")[0] == quantity or h.startswith(quantity)]
+    if column in _NUMERIC and quantity in header:
+        return f"column {quantity!r} has no unit; expected {_UNIT_HINTS[quantity]}"
     if column in _NUMERIC and wrong_unit:
         return (
             f"column {wrong_unit[0]!r} has the wrong unit; expected {_UNIT_HINTS[quantity]} "

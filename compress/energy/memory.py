@@ -14,6 +14,7 @@ import csv
 import io
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from compress.errors import CompressError
@@ -85,6 +86,12 @@ def load_memory_table(
     return tuple(levels)
 
 
+@lru_cache(maxsize=1)
+def _bundled_levels() -> tuple[MemoryLevel, ...]:
+    """The repository's table, read once (result writers call this per row)."""
+    return load_memory_table()
+
+
 def memory_fetch_energy_pj(
     weight_count: int,
     bytes_per_weight: int = 1,
@@ -100,6 +107,6 @@ def memory_fetch_energy_pj(
             f"weight count {weight_count} and bytes per weight {bytes_per_weight} must be "
             "non-negative and at least 1"
         )
-    levels = load_memory_table() if levels is None else levels
+    levels = _bundled_levels() if levels is None else levels
     total_bytes = weight_count * bytes_per_weight
     return {level.level: total_bytes * level.read_energy_pj_per_byte for level in levels}

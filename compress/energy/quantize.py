@@ -224,6 +224,14 @@ def write_gate_parameters(
     return parameters
 
 
+UNKNOWN_QUANTIZED = 2**64 - 1
+"""What an ``inf`` quantized cost (the original's "unknown") reads as: never cheap."""
+
+
+def _quantized(token: str) -> int:
+    return UNKNOWN_QUANTIZED if token.lower() in ("inf", "+inf") else int(token)
+
+
 @dataclass(frozen=True)
 class ParameterLine:
     quantized_energy: int
@@ -248,7 +256,7 @@ def read_gate_parameters(path: Path | str) -> list[ParameterLine]:
         if len(fields) != 5:
             raise CompressError(f"{path}:{number}: {len(fields)} fields, expected 5")
         try:
-            qe, qd = int(fields[0]), int(fields[3])
+            qe, qd = _quantized(fields[0]), _quantized(fields[3])
             energy, area, delay = float(fields[1]), float(fields[2]), float(fields[4])
         except ValueError:
             raise CompressError(f"{path}:{number}: not a gate-parameter line: {raw!r}") from None

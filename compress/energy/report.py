@@ -32,7 +32,6 @@ def energy_columns(
     """
     if not math.isfinite(circuit_energy_pj) or circuit_energy_pj < 0:
         raise CompressError(f"circuit energy {circuit_energy_pj} pJ must be finite and >= 0")
-    levels = load_memory_table() if levels is None else levels
     fetch = memory_fetch_energy_pj(weights_produced, bytes_per_weight, levels=levels)
     columns: dict[str, float] = {"circuit_energy_pj": float(circuit_energy_pj)}
     for level, energy in fetch.items():
