@@ -219,10 +219,10 @@ def _offer_all(
 ) -> None:
     """Offer one gate applied to available operands (cost 0 each): first producer per result."""
     key = _key(units[function_id], 1)
-    first = np.full(256, -1, dtype=np.int64)
-    positions = np.arange(len(results), dtype=np.int64)
-    first[results[::-1]] = positions[::-1]  # later writes win, so reversed order keeps the first
-    improved = np.flatnonzero((first >= 0) & (key < keys) & ~settled)
+    none = len(results)
+    first = np.full(256, none, dtype=np.int64)
+    np.minimum.at(first, results, np.arange(none, dtype=np.int64))  # order-independent, so stable
+    improved = np.flatnonzero((first < none) & (key < keys) & ~settled)
     for index in improved.tolist():
         producer = operands[first[index]]
         offer(index, key, (function_id, tuple(int(o) - 128 for o in producer)))
