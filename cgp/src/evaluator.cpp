@@ -70,44 +70,69 @@ inline uint64_t node_tree(const Problem& p, const int32_t* g, const std::vector<
     return t;
 }
 
-// Marks active nodes (reachable from an output gene) and returns the cost sums.
-void sweep_costs(const Problem& p, const int32_t* genes, std::vector<uint8_t>& active, std::vector<uint64_t>& delay,
-                 Fitness& fit) {
+}  // namespace
+
+// Active nodes are those reachable from the roots (the output pins). A depth-first walk marks
+// them in a bitmap, so the cost is proportional to the active part of the grid, not to the
+// grid; scanning the bitmap in node order is a topological order for the delay.
+void CostScratch::reset(const Layout& l) {
+    visited.assign((static_cast<size_t>(l.nodes) + 63) / 64, 0);
+    delay.assign(static_cast<size_t>(l.nodes), 0);
+    stack.clear();
+    stack.reserve(static_cast<size_t>(l.nodes));
+}
+
+void costs_from_roots(const Problem& p, const int32_t* genes, const int32_t* roots, size_t root_count, CostScratch& cs,
+                      Fitness& fit) {
     const Layout& l = p.layout;
-    std::fill(active.begin(), active.end(), 0);
-    const int32_t* outs = genes + l.node_genes;
-    for (int j = 0; j < l.out; ++j)
-        if (outs[j] >= l.in) active[l.node_of_pin(outs[j])] = 1;
+    std::fill(cs.visited.begin(), cs.visited.end(), 0);
+    cs.stack.clear();
+    auto visit = [&](int32_t pin) {
+        if (pin < l.in) return;
+        const int n = l.node_of_pin(pin);
+        uint64_t& w = cs.visited[static_cast<size_t>(n) >> 6];
+        const uint64_t bit = uint64_t{1} << (n & 63);
+        if (w & bit) return;
+        w |= bit;
+        cs.stack.push_back(n);
+    };
+    for (size_t r = 0; r < root_count; ++r) visit(roots[r]);
+    while (!cs.stack.empty()) {
+        const int n = cs.stack.back();
+        cs.stack.pop_back();
+        const int32_t* g = genes + static_cast<size_t>(n) * l.block;
+        const int na = used_inputs(l, g[l.arity]);
+        for (int k = 0; k < na; ++k) visit(g[k]);
+    }
     uint64_t qe = 0;
     uint32_t count = 0;
-    for (int n = l.nodes - 1; n >= 0; --n) {
-        if (!active[n]) continue;
-        const int32_t* g = genes + static_cast<size_t>(n) * l.block;
-        const int f = g[l.arity];
-        qe = sat_add(qe, p.gates.of(f).quantized_energy);
-        ++count;
-        const int na = used_inputs(l, f);
-        for (int k = 0; k < na; ++k)
-            if (g[k] >= l.in) active[l.node_of_pin(g[k])] = 1;
-    }
-    for (int n = 0; n < l.nodes; ++n) {
-        if (!active[n]) continue;
-        const int32_t* g = genes + static_cast<size_t>(n) * l.block;
-        const int f = g[l.arity];
-        const int na = used_inputs(l, f);
-        uint64_t longest = 0;
-        for (int k = 0; k < na; ++k)
-            if (g[k] >= l.in) longest = std::max(longest, delay[l.node_of_pin(g[k])]);
-        delay[n] = sat_add(longest, p.gates.of(f).quantized_delay);
+    for (size_t w = 0; w < cs.visited.size(); ++w) {
+        uint64_t bits = cs.visited[w];
+        while (bits) {
+            const int n = static_cast<int>(w * 64) + __builtin_ctzll(bits);
+            bits &= bits - 1;
+            const int32_t* g = genes + static_cast<size_t>(n) * l.block;
+            const int f = g[l.arity];
+            const GateCost& c = p.gates.of(f);
+            qe = sat_add(qe, c.quantized_energy);
+            ++count;
+            const int na = used_inputs(l, f);
+            uint64_t longest = 0;
+            for (int k = 0; k < na; ++k)
+                if (g[k] >= l.in) longest = std::max(longest, cs.delay[static_cast<size_t>(l.node_of_pin(g[k]))]);
+            cs.delay[static_cast<size_t>(n)] = sat_add(longest, c.quantized_delay);
+        }
     }
     uint64_t qd = 0;
-    for (int j = 0; j < l.out; ++j)
-        if (outs[j] >= l.in) qd = std::max(qd, delay[l.node_of_pin(outs[j])]);
+    for (size_t r = 0; r < root_count; ++r)
+        if (roots[r] >= l.in) qd = std::max(qd, cs.delay[static_cast<size_t>(l.node_of_pin(roots[r]))]);
     fit.quantized_energy = qe;
     fit.gate_count = count;
     fit.quantized_delay = qd;
     fit.costs_valid = true;
 }
+
+namespace {
 
 inline uint64_t distance(ErrorMetric m, int diff) {
     return m == ErrorMetric::AE ? static_cast<uint64_t>(diff < 0 ? -diff : diff)
@@ -149,6 +174,32 @@ uint64_t compute_error(const Problem& p, const std::vector<int8_t>& vals, const 
     return total;
 }
 
+void nearest_from_best(const int32_t* best_pin, const uint64_t* best_tree, int32_t fallback, int32_t* nearest) {
+    // nearest[t]: the present value closest to t; ties between t-k and t+k go to the cheaper
+    // pin, then to the lower value.
+    int left[256], right[256];
+    int last = -1;
+    for (int v = 0; v < 256; ++v) {
+        if (best_pin[v] >= 0) last = v;
+        left[v] = last;
+    }
+    last = -1;
+    for (int v = 255; v >= 0; --v) {
+        if (best_pin[v] >= 0) last = v;
+        right[v] = last;
+    }
+    for (int t = 0; t < 256; ++t) {
+        const int a = left[t], b = right[t];
+        int pick;
+        if (a < 0) pick = b;
+        else if (b < 0) pick = a;
+        else if (t - a < b - t) pick = a;
+        else if (b - t < t - a) pick = b;
+        else pick = best_tree[b] < best_tree[a] ? b : a;
+        nearest[t] = pick < 0 ? fallback : best_pin[pick];
+    }
+}
+
 void assign_nearest(const Problem& p, const std::vector<int8_t>& vals, const std::vector<uint64_t>& tree,
                     std::vector<int32_t>& genes, std::vector<int32_t>& best_pin, std::vector<uint64_t>& best_tree) {
     const Layout& l = p.layout;
@@ -164,30 +215,8 @@ void assign_nearest(const Problem& p, const std::vector<int8_t>& vals, const std
                 best_tree[v] = tree[pin];
             }
         }
-        // nearest[t]: the present value closest to t; ties between t-k and t+k go to the cheaper
-        // pin, then to the lower value.
         int32_t nearest[256];
-        int left[256], right[256];
-        int last = -1;
-        for (int v = 0; v < 256; ++v) {
-            if (best_pin[v] >= 0) last = v;
-            left[v] = last;
-        }
-        last = -1;
-        for (int v = 255; v >= 0; --v) {
-            if (best_pin[v] >= 0) last = v;
-            right[v] = last;
-        }
-        for (int t = 0; t < 256; ++t) {
-            const int a = left[t], b = right[t];
-            int pick;
-            if (a < 0) pick = b;
-            else if (b < 0) pick = a;
-            else if (t - a < b - t) pick = a;
-            else if (b - t < t - a) pick = b;
-            else pick = best_tree[b] < best_tree[a] ? b : a;
-            nearest[t] = pick < 0 ? lo : best_pin[pick];
-        }
+        nearest_from_best(best_pin.data(), best_tree.data(), lo, nearest);
         const int8_t* expected = p.data.outputs.data();
         const int n = p.data.meaningful[0];
         for (int j = 0; j < n; ++j) outs[j] = nearest[expected[j] + 128];
@@ -230,17 +259,29 @@ void build_parent(const Problem& p, std::vector<int32_t> genes, ParentState& s) 
             const uint64_t t = node_tree(p, s.genes.data() + static_cast<size_t>(n) * l.block, s.tree);
             for (int k = 0; k < l.fo; ++k) s.tree[static_cast<size_t>(l.node_pin(n) + k)] = t;
         }
-        std::vector<int32_t> bp;
-        std::vector<uint64_t> bt;
-        assign_nearest(p, s.vals, s.tree, s.genes, bp, bt);
+        assign_nearest(p, s.vals, s.tree, s.genes, s.best_pin, s.best_tree);
+        if (l.items == 1) {
+            const int lo = l.win_min[l.cols], hi = l.win_max[l.cols];
+            s.val_off.assign(257, 0);
+            for (int pin = lo; pin < hi; ++pin) ++s.val_off[static_cast<size_t>(s.vals[static_cast<size_t>(pin)] + 128) + 1];
+            for (int v = 0; v < 256; ++v) s.val_off[static_cast<size_t>(v) + 1] += s.val_off[static_cast<size_t>(v)];
+            s.val_pins.assign(static_cast<size_t>(hi - lo), 0);
+            std::vector<int32_t> fill(s.val_off.begin(), s.val_off.end() - 1);
+            for (int pin = lo; pin < hi; ++pin) s.val_pins[static_cast<size_t>(fill[static_cast<size_t>(s.vals[static_cast<size_t>(pin)] + 128)]++)] = pin;
+            for (int v = 0; v < 256; ++v)
+                std::stable_sort(s.val_pins.begin() + s.val_off[static_cast<size_t>(v)], s.val_pins.begin() + s.val_off[static_cast<size_t>(v) + 1],
+                                 [&](int32_t a, int32_t b) { return s.tree[static_cast<size_t>(a)] < s.tree[static_cast<size_t>(b)]; });
+        }
     } else {
         s.tree.clear();
     }
     s.active.assign(static_cast<size_t>(l.nodes), 0);
-    std::vector<uint64_t> delay(static_cast<size_t>(l.nodes), 0);
     s.fit = Fitness{};
     s.fit.error = compute_error(p, s.vals, s.genes.data() + l.node_genes);
-    sweep_costs(p, s.genes.data(), s.active, delay, s.fit);
+    CostScratch cs;
+    cs.reset(l);
+    costs_from_roots(p, s.genes.data(), s.genes.data() + l.node_genes, static_cast<size_t>(l.out), cs, s.fit);
+    for (int n = 0; n < l.nodes; ++n) s.active[static_cast<size_t>(n)] = (cs.visited[static_cast<size_t>(n) >> 6] >> (n & 63)) & 1;
     // Consumers of every pin, over all nodes (active or not), in node order.
     s.cons_off.assign(static_cast<size_t>(l.pins) + 1, 0);
     for (int n = 0; n < l.nodes; ++n) {
@@ -320,8 +361,90 @@ std::vector<std::pair<int, uint64_t>> gate_histogram(const Problem& p, const Par
 Worker::Worker(const Problem& p) : p_(p) {
     const Layout& l = p.layout;
     dirty_.assign((static_cast<size_t>(l.nodes) + 63) / 64, 0);
-    active_.assign(static_cast<size_t>(l.nodes), 0);
-    delay_.assign(static_cast<size_t>(l.nodes), 0);
+    cs_.reset(l);
+    fast_nearest_ = p.cfg.output_assignment == OutputAssignment::Nearest && l.items == 1 && l.fo == 1;
+    if (fast_nearest_) {
+        target_count_.assign(256, 0);
+        const int n = p.data.meaningful[0];
+        for (int j = 0; j < n; ++j) ++target_count_[static_cast<size_t>(p.data.outputs[static_cast<size_t>(j)] + 128)];
+        has_dont_care_ = n < l.out;
+        meaningful_ = static_cast<uint64_t>(n);
+        pin_stamp_.assign(static_cast<size_t>(l.pins), 0);
+        best_pin_.assign(256, -1);
+        best_tree_.assign(256, UINT64_MAX);
+        roots_.reserve(257);
+    }
+}
+
+Fitness Worker::evaluate_nearest_table(const ParentState& parent, uint64_t cost_threshold) {
+    const Layout& l = p_.layout;
+    const int lo = l.win_min[l.cols], hi = l.win_max[l.cols];
+    if (++stamp_ == 0) {
+        std::fill(pin_stamp_.begin(), pin_stamp_.end(), 0);
+        std::fill(std::begin(value_stamp_), std::end(value_stamp_), 0);
+        stamp_ = 1;
+    }
+    changed_.clear();
+    affected_.clear();
+    auto mark_pin = [&](int32_t pin) {
+        if (pin_stamp_[static_cast<size_t>(pin)] == stamp_) return;
+        pin_stamp_[static_cast<size_t>(pin)] = stamp_;
+        if (pin < lo || pin >= hi) return;
+        changed_.push_back(pin);
+        for (int v : {parent.vals[static_cast<size_t>(pin)] + 128, vals_[static_cast<size_t>(pin)] + 128}) {
+            if (value_stamp_[v] != stamp_) {
+                value_stamp_[v] = stamp_;
+                affected_.push_back(v);
+            }
+        }
+    };
+    for (const auto& u : val_undo_) mark_pin(u.first);
+    for (const auto& u : tree_undo_) mark_pin(u.first);
+    std::copy(parent.best_pin.begin(), parent.best_pin.end(), best_pin_.begin());
+    std::copy(parent.best_tree.begin(), parent.best_tree.end(), best_tree_.begin());
+    // A value whose pins changed: its best unchanged pin is the first unchanged one in the
+    // parent's sorted group; then the changed pins now holding that value compete.
+    for (int v : affected_) {
+        int32_t best = -1;
+        uint64_t bt = UINT64_MAX;
+        for (int32_t i = parent.val_off[static_cast<size_t>(v)]; i < parent.val_off[static_cast<size_t>(v) + 1]; ++i) {
+            const int32_t pin = parent.val_pins[static_cast<size_t>(i)];
+            if (pin_stamp_[static_cast<size_t>(pin)] != stamp_) {
+                best = pin;
+                bt = parent.tree[static_cast<size_t>(pin)];
+                break;
+            }
+        }
+        best_pin_[static_cast<size_t>(v)] = best;
+        best_tree_[static_cast<size_t>(v)] = bt;
+    }
+    for (int32_t pin : changed_) {
+        const size_t v = static_cast<size_t>(vals_[static_cast<size_t>(pin)] + 128);
+        const uint64_t t = tree_[static_cast<size_t>(pin)];
+        if (best_pin_[v] < 0 || t < best_tree_[v] || (t == best_tree_[v] && pin < best_pin_[v])) {
+            best_pin_[v] = pin;
+            best_tree_[v] = t;
+        }
+    }
+    int32_t nearest[256];
+    nearest_from_best(best_pin_.data(), best_tree_.data(), lo, nearest);
+    Fitness fit;
+    uint64_t err = 0;
+    roots_.clear();
+    for (int t = 0; t < 256; ++t) {
+        const uint32_t count = target_count_[static_cast<size_t>(t)];
+        if (!count) continue;
+        const int diff = vals_[static_cast<size_t>(nearest[t])] - (t - 128);
+        const uint64_t d = p_.cfg.error_metric == ErrorMetric::AE ? static_cast<uint64_t>(diff < 0 ? -diff : diff)
+                                                                  : static_cast<uint64_t>(diff * diff);
+        err += d * count;
+        roots_.push_back(nearest[t]);
+    }
+    if (has_dont_care_) roots_.push_back(nearest[128]);
+    if (p_.cfg.error_metric == ErrorMetric::MSE) err = meaningful_ ? err / meaningful_ : 0;
+    fit.error = err;
+    if (fit.error <= cost_threshold) costs_from_roots(p_, genes_.data(), roots_.data(), roots_.size(), cs_, fit);
+    return fit;
 }
 
 void Worker::sync(const ParentState& parent) {
@@ -332,7 +455,9 @@ void Worker::sync(const ParentState& parent) {
     version_ = parent.version;
 }
 
-void Worker::compute_costs(Fitness& fit) { sweep_costs(p_, genes_.data(), active_, delay_, fit); }
+void Worker::compute_costs(Fitness& fit) {
+    costs_from_roots(p_, genes_.data(), genes_.data() + p_.layout.node_genes, static_cast<size_t>(p_.layout.out), cs_, fit);
+}
 
 Fitness Worker::evaluate(const ParentState& parent, const std::vector<Mutation>& muts, uint64_t cost_threshold,
                          bool& neutral) {
@@ -390,15 +515,19 @@ Fitness Worker::evaluate(const ParentState& parent, const std::vector<Mutation>&
             for (int32_t c = from; c < to; ++c) set_node_dirty(parent.cons[static_cast<size_t>(c)]);
         }
     }
-    if (nearest) assign_nearest(p_, vals_, tree_, genes_, best_pin_, best_tree_);
     Fitness fit;
-    fit.error = compute_error(p_, vals_, genes_.data() + l.node_genes);
-    if (fit.error <= cost_threshold) compute_costs(fit);
+    if (fast_nearest_) {
+        fit = evaluate_nearest_table(parent, cost_threshold);
+    } else {
+        if (nearest) assign_nearest(p_, vals_, tree_, genes_, best_pin_, best_tree_);
+        fit.error = compute_error(p_, vals_, genes_.data() + l.node_genes);
+        if (fit.error <= cost_threshold) compute_costs(fit);
+    }
     // Restore the parent's state for the next offspring.
     for (auto it = val_undo_.rbegin(); it != val_undo_.rend(); ++it) vals_[static_cast<size_t>(it->first)] = it->second;
     for (auto it = tree_undo_.rbegin(); it != tree_undo_.rend(); ++it) tree_[static_cast<size_t>(it->first)] = it->second;
     for (auto it = gene_undo_.rbegin(); it != gene_undo_.rend(); ++it) genes_[static_cast<size_t>(it->first)] = it->second;
-    if (nearest)
+    if (nearest && !fast_nearest_)
         std::memcpy(genes_.data() + l.node_genes, parent.genes.data() + l.node_genes, sizeof(int32_t) * static_cast<size_t>(l.out));
     return fit;
 }

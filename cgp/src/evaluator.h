@@ -38,8 +38,24 @@ struct ParentState {
     std::vector<uint64_t> tree;   // per pin: a node's cost plus its inputs' (nearest tie-break)
     std::vector<uint8_t> active;  // per node
     std::vector<int32_t> cons_off, cons;  // pin → nodes reading it (CSR)
+    // `nearest` with one dataset item: the outputs' window pins grouped by value, each group
+    // sorted by (tree cost, pin), and the best pin per value.
+    std::vector<int32_t> val_off, val_pins;
+    std::vector<int32_t> best_pin;
+    std::vector<uint64_t> best_tree;
     Fitness fit;
 };
+
+// Scratch for the active-cone walk (bitmap, stack, per-node delays).
+struct CostScratch {
+    std::vector<uint64_t> visited;
+    std::vector<uint64_t> delay;
+    std::vector<int32_t> stack;
+    void reset(const Layout& l);
+};
+// Energy, gate count and delay of the cone feeding `roots` (pins).
+void costs_from_roots(const Problem& p, const int32_t* genes, const int32_t* roots, size_t root_count, CostScratch& cs,
+                      Fitness& fit);
 
 // Builds the parent's full state from its genes (assigning outputs in `nearest` mode).
 void build_parent(const Problem& p, std::vector<int32_t> genes, ParentState& out);
@@ -73,15 +89,26 @@ class Worker {
     std::vector<std::pair<int32_t, int32_t>> gene_undo_;
     std::vector<std::pair<int32_t, int8_t>> val_undo_;
     std::vector<std::pair<int32_t, uint64_t>> tree_undo_;
-    std::vector<uint8_t> active_;
-    std::vector<uint64_t> delay_;
+    CostScratch cs_;
     std::vector<int32_t> best_pin_;
     std::vector<uint64_t> best_tree_;
+    // Incremental value→pin table (nearest, one item, one output pin per node).
+    bool fast_nearest_ = false;
+    std::vector<uint32_t> target_count_;
+    bool has_dont_care_ = false;
+    uint64_t meaningful_ = 0;
+    uint32_t stamp_ = 0;
+    std::vector<uint32_t> pin_stamp_;
+    uint32_t value_stamp_[256] = {};
+    std::vector<int32_t> changed_, affected_, roots_;
+    Fitness evaluate_nearest_table(const ParentState& parent, uint64_t cost_threshold);
 };
 
 // Helpers shared by the full and incremental paths.
 void assign_nearest(const Problem& p, const std::vector<int8_t>& vals, const std::vector<uint64_t>& tree,
                     std::vector<int32_t>& genes, std::vector<int32_t>& best_pin, std::vector<uint64_t>& best_tree);
+// nearest[t] for every target t+128 from the best pin (and its tree cost) per value.
+void nearest_from_best(const int32_t* best_pin, const uint64_t* best_tree, int32_t fallback, int32_t* nearest);
 uint64_t compute_error(const Problem& p, const std::vector<int8_t>& vals, const int32_t* out_genes);
 
 }  // namespace cgp
