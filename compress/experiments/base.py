@@ -361,7 +361,8 @@ class Experiment:
             from compress.weights import get_int8_weights, weight_layer_names
 
             self._weights = {
-                name: get_int8_weights(self.model, name) for name in weight_layer_names(self.model)
+                name: get_int8_weights(self.model, name).contiguous()
+                for name in weight_layer_names(self.model)
             }
         return self._weights
 

@@ -50,7 +50,7 @@ class GridSizeExperiment(Experiment):
             type=int,
             default=cls.default_n,
             dest="n",
-            help="kernels to sample, split evenly over the layers (default: "
+            help="kernels to sample, spread evenly over the layers (default: "
             + ("all" if cls.default_n is None else str(cls.default_n))
             + ")",
         )
@@ -95,13 +95,15 @@ class GridSizeExperiment(Experiment):
             return self._reused_kernels(self.args.reuse)
         layers = self.args.layer_names
         n = self.args.n
-        if n is not None and n % len(layers):
-            raise CompressError(f"-n {n} must be divisible by the number of layers ({len(layers)})")
+        if n is not None and n < 1:
+            raise CompressError(f"-n {n} must be a positive number of kernels")
         seed = getattr(self.args, "seed", None) or 1
         result = []
-        for layer in layers:
+        for index, layer in enumerate(layers):
             pairs = all_filter_channel_pairs(self.layer(layer))
-            for out, inp in sample_pairs(pairs, None if n is None else n // len(layers), seed):
+            # n kernels spread over the layers, the remainder going to the first ones
+            count = None if n is None else n // len(layers) + (1 if index < n % len(layers) else 0)
+            for out, inp in sample_pairs(pairs, count, seed):
                 result.append((layer, out, inp))
         return result
 
