@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from experiment_support import MODEL_NAME, model_path, parse, settings
 
 from compress.engine.config import CGPConfig
 from compress.experiments.base import build_experiment
-from experiment_support import MODEL_NAME, model_path, parse, settings
 
 OUTER_GROUPS = [
     (0, range(0, 5)),
