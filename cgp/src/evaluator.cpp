@@ -13,10 +13,7 @@ namespace {
 
 std::atomic<uint64_t> g_version{1};
 
-inline int used_inputs(const Layout& l, int f) {
-    const int fa = function_arity(f, l.arity, l.items, l.fo);
-    return fa < l.arity ? fa : l.arity;
-}
+inline int used_inputs(const Layout& l, int f) { return l.used_inputs(f); }
 
 // Evaluates one node for every dataset item and output pin. Returns whether any value changed;
 // with `undo`, the old values are logged so the caller can restore the parent afterwards.
@@ -27,16 +24,11 @@ inline bool eval_node(const Problem& p, const int32_t* g, int node, int8_t* vals
     const int na = used_inputs(l, f);
     const int base = l.node_pin(node);
     if (l.items == 1 && l.fo == 1) {
-        int8_t in[2] = {0, 0};
-        int8_t wide[64];
-        const int8_t* src = in;
-        if (na <= 2) {
-            for (int k = 0; k < na; ++k) in[k] = vals[g[k]];
-        } else {
-            for (int k = 0; k < na; ++k) wide[k] = vals[g[k]];
-            src = wide;
-        }
-        const int8_t v = apply_function(f, src, l.arity, 0, p.vmin, p.vmax);
+        // One item: MUX/DEMUX/ID read at most input 0, every other function at most 2 inputs.
+        int8_t in[2];
+        in[0] = na > 0 ? vals[g[0]] : int8_t{0};
+        in[1] = na > 1 ? vals[g[1]] : int8_t{0};
+        const int8_t v = apply_function(f, in, l.arity, 0, p.vmin, p.vmax);
         if (vals[base] == v) return false;
         if (undo) undo->emplace_back(base, vals[base]);
         vals[base] = v;
@@ -96,13 +88,33 @@ void costs_from_roots(const Problem& p, const int32_t* genes, const int32_t* roo
         w |= bit;
         cs.stack.push_back(n);
     };
-    for (size_t r = 0; r < root_count; ++r) visit(roots[r]);
-    while (!cs.stack.empty()) {
-        const int n = cs.stack.back();
-        cs.stack.pop_back();
-        const int32_t* g = genes + static_cast<size_t>(n) * l.block;
-        const int na = used_inputs(l, g[l.arity]);
-        for (int k = 0; k < na; ++k) visit(g[k]);
+    if (root_count * 4 < static_cast<size_t>(l.nodes)) {
+        // Few roots (nearest assignment): a depth-first walk touches only the cone.
+        for (size_t r = 0; r < root_count; ++r) visit(roots[r]);
+        while (!cs.stack.empty()) {
+            const int n = cs.stack.back();
+            cs.stack.pop_back();
+            const int32_t* g = genes + static_cast<size_t>(n) * l.block;
+            const int na = used_inputs(l, g[l.arity]);
+            for (int k = 0; k < na; ++k) visit(g[k]);
+        }
+    } else {
+        // Many roots: the cone is most of the grid; a backward sweep reads the genes in order.
+        for (size_t r = 0; r < root_count; ++r)
+            if (roots[r] >= l.in) {
+                const int n = l.node_of_pin(roots[r]);
+                cs.visited[static_cast<size_t>(n) >> 6] |= uint64_t{1} << (n & 63);
+            }
+        for (int n = l.nodes - 1; n >= 0; --n) {
+            if (!((cs.visited[static_cast<size_t>(n) >> 6] >> (n & 63)) & 1)) continue;
+            const int32_t* g = genes + static_cast<size_t>(n) * l.block;
+            const int na = used_inputs(l, g[l.arity]);
+            for (int k = 0; k < na; ++k)
+                if (g[k] >= l.in) {
+                    const int m = l.node_of_pin(g[k]);
+                    cs.visited[static_cast<size_t>(m) >> 6] |= uint64_t{1} << (m & 63);
+                }
+        }
     }
     uint64_t qe = 0;
     uint32_t count = 0;
@@ -487,9 +499,54 @@ Fitness Worker::evaluate(const ParentState& parent, const std::vector<Mutation>&
         for (auto it = gene_undo_.rbegin(); it != gene_undo_.rend(); ++it) genes_[static_cast<size_t>(it->first)] = it->second;
         return parent.fit;
     }
+    const size_t words = dirty_.size();
+    if (gene_undo_.size() * 8 > static_cast<size_t>(l.nodes)) {
+        // Many mutations: plain re-evaluation from the first mutated node is cheaper than
+        // tracking changes; the parent's values are copied back afterwards.
+        int first = l.nodes;
+        for (size_t w = 0; w < words; ++w)
+            if (dirty_[w]) {
+                first = static_cast<int>(w * 64) + __builtin_ctzll(dirty_[w]);
+                break;
+            }
+        std::fill(dirty_.begin(), dirty_.end(), 0);
+        Fitness fit;
+        if (nearest) {
+            // Every node in the outputs' window is a candidate: evaluate them all.
+            for (int n = first; n < l.nodes; ++n) {
+                const int32_t* g = genes_.data() + static_cast<size_t>(n) * l.block;
+                eval_node(p_, g, n, vals_.data(), nullptr);
+                const uint64_t t = node_tree(p_, g, tree_);
+                for (int k = 0; k < l.fo; ++k) tree_[static_cast<size_t>(l.node_pin(n) + k)] = t;
+            }
+            assign_nearest(p_, vals_, tree_, genes_, best_pin_, best_tree_);
+            fit.error = compute_error(p_, vals_, genes_.data() + l.node_genes);
+            if (fit.error <= cost_threshold) compute_costs(fit);
+        } else {
+            // Finding the active cone first costs about as much as evaluating the rest of the
+            // grid when most genes changed, so evaluate every node from the first mutated one.
+            for (int n = first; n < l.nodes; ++n)
+                eval_node(p_, genes_.data() + static_cast<size_t>(n) * l.block, n, vals_.data(), nullptr);
+            fit.error = compute_error(p_, vals_, genes_.data() + l.node_genes);
+            if (fit.error <= cost_threshold) compute_costs(fit);
+        }
+        const size_t from = static_cast<size_t>(l.node_pin(first < l.nodes ? first : 0));
+        std::copy(parent.vals.begin() + static_cast<long>(from * static_cast<size_t>(l.items)), parent.vals.end(),
+                  vals_.begin() + static_cast<long>(from * static_cast<size_t>(l.items)));
+        if (nearest) {
+            std::copy(parent.tree.begin() + static_cast<long>(from), parent.tree.end(), tree_.begin() + static_cast<long>(from));
+            std::memcpy(genes_.data() + l.node_genes, parent.genes.data() + l.node_genes, sizeof(int32_t) * static_cast<size_t>(l.out));
+        }
+        for (auto it = gene_undo_.rbegin(); it != gene_undo_.rend(); ++it) genes_[static_cast<size_t>(it->first)] = it->second;
+        if (fast_nearest_) {
+            // assign_nearest resized the scratch tables to 256 entries; keep them that size.
+            best_pin_.resize(256);
+            best_tree_.resize(256);
+        }
+        return fit;
+    }
     // Forward propagation in node order; a node is recomputed only when it was mutated or an
     // input changed, and its consumers are visited only when its value changed.
-    const size_t words = dirty_.size();
     for (size_t w = 0; w < words; ++w) {
         while (dirty_[w]) {
             const int b = __builtin_ctzll(dirty_[w]);

@@ -23,6 +23,11 @@ Layout Layout::from_config(const Config& cfg) {
     l.block = l.arity + 1;
     l.node_genes = l.nodes * l.block;
     l.genes = l.node_genes + l.out;
+    for (int f = 0; f < 30; ++f) {
+        const int id = f == 29 ? kFunctionId : f;
+        const int fa = function_arity(id, l.arity, l.items, l.fo);
+        l.used[f] = static_cast<uint8_t>(fa < l.arity ? fa : l.arity);
+    }
     l.win_min.resize(l.cols + 1);
     l.win_max.resize(l.cols + 1);
     for (int c = 0; c <= l.cols; ++c) {

@@ -18,10 +18,13 @@ struct Layout {
     int nodes = 0, pins = 0, block = 0, node_genes = 0, genes = 0;
     // Connection window per column: pins [win_min[c], win_max[c]); index `cols` is the outputs'.
     std::vector<int> win_min, win_max;
+    // Connection genes each function id reads (ids 0..28 at 0..28, ID at 29), capped by arity.
+    uint8_t used[30] = {};
+    int used_inputs(int f) const { return used[f == 100 ? 29 : (f < 29 ? f : 29)]; }
 
     static Layout from_config(const Config& cfg);
     int node_pin(int node) const { return in + node * fo; }
-    int node_of_pin(int pin) const { return (pin - in) / fo; }
+    int node_of_pin(int pin) const { return fo == 1 ? pin - in : (pin - in) / fo; }
     int column_of(int node) const { return node / rows; }
 };
 
