@@ -37,7 +37,7 @@ from compress.engine.files import (
     write_csv_atomic,
 )
 from compress.errors import CompressError
-from compress.experiments.base import TRAIN_DATA, SubExperiment, build_experiment
+from compress.experiments.base import CONFIG_FILE, TRAIN_DATA, SubExperiment, build_experiment
 from compress.experiments.running import engine_binary, evaluate_chromosomes
 from compress.selection import inject_weights, restore_weights
 from compress.settings import Settings
@@ -79,13 +79,18 @@ class Baseline:
 
 @dataclass(frozen=True)
 class MetricsJob:
-    """One output CSV to produce: a sub-experiment's run and its statistics file."""
+    """One output CSV to produce: a sub-experiment's run, its statistics file and the rows whose
+    chromosomes are evaluated (read and checked before any expensive work starts)."""
 
     sub: SubExperiment
     folder: Path
     run: int
     statistics: Path
     output: Path
+    rows: pd.DataFrame
+
+
+REQUIRED_FILES = (CONFIG_FILE, TRAIN_DATA, "gate_parameters.txt")
 
 
 def statistics_runs(folder: Path, pattern: str) -> dict[int, Path]:
@@ -128,7 +133,19 @@ def plan_jobs(
             if output.exists() and not args.only_weights:
                 skipped += 1
                 continue
-            jobs.append(MetricsJob(sub, folder, run, found[run], output))
+            for needed in REQUIRED_FILES:
+                if not (folder / needed).is_file():
+                    raise CompressError(
+                        f"{folder} has no {needed}; it is not a complete experiment folder "
+                        "(restore the file or exclude the folder with --experiment)"
+                    )
+            rows = select_chromosome_rows(read_statistics(found[run]), args.top)
+            if rows.empty:
+                raise CompressError(
+                    f"{found[run]} has no row with a chromosome; train with -e/--allowed-mse-error "
+                    "so chromosomes are logged, or check that the run finished"
+                )
+            jobs.append(MetricsJob(sub, folder, run, found[run], output, rows))
     return jobs, skipped
 
 
@@ -176,21 +193,10 @@ def model_metrics(args: argparse.Namespace, settings: Settings) -> int:
         model = experiment.model
         dataset = load_dataset(args.dataset, args.split, settings)
         baseline = evaluate_baseline(model, dataset, args)
-        print(
-            f"model-metrics: baseline top-1 {baseline.top1:.4f}, top-5 {baseline.top5:.4f}"
-            + (f", loss {baseline.loss:.4f}" if baseline.loss is not None else ""),
-            file=sys.stderr,
-        )
     original = {name: tensor.clone() for name, tensor in experiment.weights().items()}
 
     for job in tqdm(jobs, desc="model-metrics", unit="run", disable=len(jobs) < 2):
-        frame = read_statistics(job.statistics)
-        rows = select_chromosome_rows(frame, args.top)
-        if rows.empty:
-            raise CompressError(
-                f"{job.statistics} has no row with a chromosome; train with -e/--allowed-mse-error "
-                "so chromosomes are logged, or use the final rows (--top 1)"
-            )
+        rows = job.rows
         evaluation = evaluate_chromosomes(
             binary, job.folder, list(rows["chromosome"]), str(job.run)
         )
@@ -203,7 +209,13 @@ def model_metrics(args: argparse.Namespace, settings: Settings) -> int:
             continue
         table = metrics_table(job, rows, evaluation, model, dataset, original, baseline, args)
         write_csv_atomic(table, job.output)
-    print(f"model-metrics: results in {output_dir}", file=sys.stderr)
+    if baseline is not None:
+        print(
+            f"model-metrics: baseline top-1 {baseline.top1:.4f}, top-5 {baseline.top5:.4f}"
+            + (f", loss {baseline.loss:.4f}" if baseline.loss is not None else "")
+            + f"; results in {output_dir}",
+            file=sys.stderr,
+        )
     return 0
 
 

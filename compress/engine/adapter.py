@@ -144,6 +144,7 @@ class RunProgress:
     def __init__(
         self, total_runs: int, description: str, *, initial: int = 0, disable: bool | None = None
     ):
+        self.finished = initial
         self.bar = tqdm(
             total=total_runs,
             initial=initial,
@@ -155,6 +156,7 @@ class RunProgress:
 
     def __call__(self, event: dict) -> None:
         if event.get("event") == "run_finished":
+            self.finished += 1
             self.bar.update(1)
             return
         postfix = {}
