@@ -39,8 +39,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--thresholds",
         nargs="+",
-        default=["0", "6"],
-        help="per-weight error thresholds (default 0 6)",
+        default=["0", "8"],
+        help="per-weight error thresholds (default 0 8)",
     )
     parser.add_argument("--rows", type=int, default=40, help="grid rows (default 40)")
     parser.add_argument("--cols", type=int, default=10, help="grid columns (default 10)")
@@ -48,7 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--patience", type=int, default=20000, help="engine patience (default 20000)"
     )
     parser.add_argument(
-        "--time-budget", type=int, default=25, help="wall-clock seconds per run (default 25)"
+        "--time-budget", type=int, default=20, help="wall-clock seconds per run (default 20)"
     )
     parser.add_argument("--seed", type=int, default=1, help="engine seed (default 1)")
     return parser.parse_args(argv)
