@@ -20,7 +20,19 @@ from folders import handmade_folder
 from compress.cluster.pbs import PBS_ARRAY_SCRIPT, PBS_SCRIPT, PbsOptions, write_pbs_jobs
 from compress.cluster.prepare import job_from_folder
 from compress.cluster.status import FAILED, FINISHED, NEVER_STARTED, experiment_status
+from compress.engine.config import CGPConfig
 from compress.settings import load_settings
+
+ORIGINAL_PATHS = {
+    "input_file": "train.data",
+    "cgp_statistics_file": "train_statistics/fitness/statistics.{run}.csv",
+    "output_file": "cgp_configs/cgp.{run}.config",
+    "gate_parameters_file": "gate_parameters.txt",
+    "train_weights_file": "weights/weights.{run}.txt",
+    "stdout": "train_stdout.txt",
+    "stderr": "train_stderr.txt",
+}
+"""Config paths of a PBS folder, relative to it, as the original wrote them (workflow spec §4.1)."""
 
 CLEAN_SCRATCH = """#!/bin/sh
 # Stand-in for MetaCentrum's clean_scratch: record what the job staged, then empty the scratch.
@@ -252,3 +264,74 @@ def test_missing_scratch_or_engine_is_one_clear_line(workspace):
     result = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
     assert result.returncode != 0 and "compile_cgp.pbs.sh" in result.stderr
     assert shutil.which("bash")
+
+
+def test_readme_example_matches_the_original_layout_and_runs(workspace, tmp_path):
+    """The original README's PBS command: 30 one-run batches of a 256 x 31 le_selector-style grid
+    (here layer_bypass); folders as the original wrote them (workflow spec §4.1), and one of the
+    generated scripts runs under the simulated PBS environment until its "walltime" SIGTERM."""
+    from compress.cli import main
+
+    env_root = workspace.data / "experiments_folder"
+    code = main(
+        [
+            "layer_bypass:train-pbs",
+            "qat_quantized_lenet",
+            "qat.quantized_lenet.pth",
+            "--rows", "256", "--cols", "31", "--mse-thresholds", "0", "-b", "30",
+            "--population-max", "8", "--patience", "10000000", "--multiplex",
+            "--time-limit", "48:00:00", "--experiment-env", str(env_root),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    top = env_root / "layer_bypass"
+    names = sorted(
+        (p.name for p in top.iterdir() if p.is_dir()), key=lambda n: int(n.rsplit("_", 1)[1])
+    )
+    assert names == [f"mse_0.0_256_31_batch_{i}" for i in range(30)]
+    for index in (0, 7, 29):
+        folder = top / f"mse_0.0_256_31_batch_{index}"
+        for entry in (
+            "train_cgp.config",
+            "train.data",
+            "gate_parameters.txt",
+            "gate_parameters.csv",
+            "train.pbs.sh",
+        ):
+            assert (folder / entry).is_file(), entry
+        for entry in ("train_statistics/fitness", "cgp_configs", "weights"):
+            assert (folder / entry).is_dir(), entry
+        config = CGPConfig.load(folder / "train_cgp.config")
+        assert {key: config[key] for key in ORIGINAL_PATHS} == ORIGINAL_PATHS
+        assert (config["row_count"], config["col_count"], config["number_of_runs"]) == (
+            256,
+            31,
+            index + 1,
+        )
+        assert "start_run" not in (folder / "train_cgp.config").read_text()  # command line only
+        script = (folder / "train.pbs.sh").read_text()
+        assert f"#PBS -N cgp_layer_bypass_mse_0.0_256_31_batch_{index}\n" in script
+        assert (
+            "#PBS -l select=1:ncpus=8:mem=2gb:scratch_local=1gb\n" in script
+        )  # cpu = population_max
+        assert "#PBS -l walltime=48:00:00\n" in script
+        assert f'"layer_bypass/mse_0.0_256_31_batch_{index} {index} {index + 1}"' in script
+
+    env = workspace.env()
+    script = top / "mse_0.0_256_31_batch_7" / "train.pbs.sh"
+    process = subprocess.Popen(
+        ["bash", str(script)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    stats = Path(env["SCRATCHDIR"]) / "work" / "train_statistics" / "fitness" / "statistics.8.csv"
+    deadline = time.monotonic() + 120
+    while not (stats.exists() and len(stats.read_text().splitlines()) > 1):
+        assert process.poll() is None, process.communicate()[1]
+        assert time.monotonic() < deadline, "the engine made no progress"
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 33, stderr
+    results = workspace.data / "results" / "layer_bypass" / "mse_0.0_256_31_batch_7"
+    assert (results / "checkpoints" / "checkpoint.8.ckpt").is_file()
+    assert (results / "train_statistics" / "fitness" / "statistics.8.csv").is_file()
+    assert not (results / "complete").exists()
