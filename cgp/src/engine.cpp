@@ -48,6 +48,9 @@ std::string csv_row(long run, uint64_t generation, double timestamp, const Metri
     return s;
 }
 
+// JSON has no inf/nan: unknown values become null.
+std::string json_number(double v) { return std::isfinite(v) ? format_g12(v) : std::string("null"); }
+
 std::string best_solution_line(const Metrics& m, const std::string& chromosome) {
     return "best_solution: error:" + std::to_string(m.fit.error) + " quantized_energy:" + std::to_string(m.fit.quantized_energy) +
            " energy:" + format_g12(m.energy) + " area:" + format_g12(m.area) + " quantized_delay:" +
@@ -250,7 +253,7 @@ void Trainer::progress(const RunState& s, bool force) {
                   "PROGRESS {\"run\": %d, \"runs\": %" PRId64 ", \"generation\": %" PRIu64 ", \"phase\": %d, \"error\": %" PRIu64
                   ", \"quantized_energy\": %" PRIu64 ", \"energy\": %s, \"evaluations_per_second\": %.1f}\n",
                   s.run + 1, p_.cfg.number_of_runs, s.generation, s.phase, f.error, f.quantized_energy,
-                  format_g12(metrics().energy).c_str(), rate);
+                  json_number(metrics().energy).c_str(), rate);
     std::fputs(buf, stderr);
     std::fflush(stderr);
     last_progress_ = now;
