@@ -506,6 +506,22 @@ Problem load_problem(const std::string& config_path, const std::vector<std::stri
 
 int command_train(Problem& p, const TrainHooks& hooks) {
     Config& c = p.cfg;
+    if (!c.seed_set && !c.checkpoint_file.empty()) {
+        // Resuming a job whose seed came from the clock: take it from the checkpoint.
+        for (int r = static_cast<int>(c.number_of_runs) - 1; r >= static_cast<int>(c.start_run) && !c.seed_set; --r) {
+            const std::string path = expand_template(c.checkpoint_file, r + 1);
+            if (!file_exists(path)) continue;
+            for (auto line : split_lines(read_text(path, "checkpoint"))) {
+                line = trim(line);
+                uint64_t seed = 0;
+                if (line.substr(0, 5) == "seed " && parse_uint64(line.substr(5), seed)) {
+                    c.seed = seed;
+                    c.seed_set = true;
+                    break;
+                }
+            }
+        }
+    }
     if (!c.seed_set) {
         c.seed = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
         c.seed_set = true;

@@ -193,3 +193,31 @@ TEST(runs_do_not_depend_on_earlier_runs) {
     CHECK(both.result2.find("mse_threshold: 200\n") != std::string::npos);
     omp_set_num_threads(1);
 }
+
+TEST(resume_without_seed_reuses_the_checkpointed_seed) {
+    const std::string dir = th::temp_dir() + "/noseed";
+    (void)std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());
+    std::string text = train_config(dir, "evolve");
+    text.replace(text.find("seed: 1234\n"), 11, "");
+    th::write_file(dir + "/c.config", text);
+    {
+        cgp::Problem p = cgp::load_problem(dir + "/c.config", {});
+        cgp::TrainHooks hooks;
+        hooks.stop_at = [](int run, uint64_t gen) { return run == 0 && gen == 300; };
+        CHECK_EQ(cgp::command_train(p, hooks), static_cast<int>(cgp::kExitInterrupted));
+    }
+    {
+        cgp::Problem p = cgp::load_problem(dir + "/c.config", {});
+        CHECK_EQ(cgp::command_train(p), 0);
+    }
+    const RunFiles resumed = collect(dir);
+    const auto at = resumed.result1.find("seed: ");
+    CHECK(at != std::string::npos);
+    const std::string seed = resumed.result1.substr(at + 6, resumed.result1.find('\n', at) - at - 6);
+    (void)std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());
+    train_config(dir, "evolve");  // writes the data and gate files again
+    th::write_file(dir + "/c.config", text);
+    cgp::Problem p = cgp::load_problem(dir + "/c.config", {"--seed", seed});
+    CHECK_EQ(cgp::command_train(p), 0);
+    CHECK(same(collect(dir), resumed));
+}

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include "harness.h"
 
@@ -41,7 +42,11 @@ int main(int argc, char** argv) {
         if (!only.empty() && only != t.name) continue;
         const int before = th::failures();
         std::fprintf(stderr, "%s ...\n", t.name);
-        t.fn();
+        try {
+            t.fn();
+        } catch (const std::exception& e) {
+            th::fail(__FILE__, __LINE__, std::string("uncaught exception: ") + e.what());
+        }
         ++run;
         if (th::failures() != before) std::fprintf(stderr, "%s FAILED\n", t.name);
     }
