@@ -511,7 +511,8 @@ int command_train(Problem& p, const TrainHooks& hooks) {
         for (int r = static_cast<int>(c.number_of_runs) - 1; r >= static_cast<int>(c.start_run) && !c.seed_set; --r) {
             const std::string path = expand_template(c.checkpoint_file, r + 1);
             if (!file_exists(path)) continue;
-            for (auto line : split_lines(read_text(path, "checkpoint"))) {
+            const std::string text = read_text(path, "checkpoint");
+            for (auto line : split_lines(text)) {
                 line = trim(line);
                 uint64_t seed = 0;
                 if (line.substr(0, 5) == "seed " && parse_uint64(line.substr(5), seed)) {
