@@ -62,18 +62,32 @@ def last_job_id(folder: Path) -> str | None:
 
 
 def scheduler_knows(job_id: str) -> bool | None:
-    """Is the job queued or running? ``None`` when no scheduler client is available to ask."""
+    """Is the job queued or running? ``None`` when no scheduler can be asked (no client, no
+    controller reachable), so an unreachable scheduler never turns a running job into a failed one."""
     if shutil.which("squeue"):
-        result = subprocess.run(
-            ["squeue", "-h", "-j", job_id, "-o", "%T"], capture_output=True, text=True, check=False
-        )
+        result = _ask(["squeue", "-h", "-j", job_id, "-o", "%T"])
+        if result is None:
+            return None
         if result.returncode == 0:
             return bool(result.stdout.strip())
-        return False
+        return False if "invalid job id" in result.stderr.lower() else None
     if shutil.which("qstat"):
-        result = subprocess.run(["qstat", job_id], capture_output=True, text=True, check=False)
-        return result.returncode == 0
+        result = _ask(["qstat", job_id])
+        if result is None:
+            return None
+        if result.returncode == 0:
+            return True
+        message = result.stderr.lower()
+        return False if ("unknown job id" in message or "has finished" in message) else None
     return None
+
+
+def _ask(command: list[str]) -> subprocess.CompletedProcess | None:
+    """Run a scheduler client briefly (squeue retries a missing config for a minute)."""
+    try:
+        return subprocess.run(command, capture_output=True, text=True, check=False, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
 
 
 def folder_status(
