@@ -78,6 +78,7 @@ def train(args: argparse.Namespace, settings: Settings) -> int:
     subs = experiment.sub_experiments()
     for sub in subs:
         train_sub_experiment(sub, root / sub.name, binary, args)
+    print(f"train: {len(subs)} sub-experiment(s) in {root}", file=sys.stderr)
     return 0
 
 
