@@ -335,3 +335,42 @@ def test_readme_example_matches_the_original_layout_and_runs(workspace, tmp_path
     assert (results / "checkpoints" / "checkpoint.8.ckpt").is_file()
     assert (results / "train_statistics" / "fitness" / "statistics.8.csv").is_file()
     assert not (results / "complete").exists()
+
+
+def test_pbs_end_to_end_train_merge_and_model_metrics(workspace, capsys):
+    """train-pbs --array, every array task under simulated PBS, merge of the results, then the
+    model-metrics-pbs group job under simulated PBS: every run evaluated exactly once."""
+    from compress.cli import main
+
+    env_root = workspace.data / "experiments_folder"
+    code = main(
+        [
+            "layer_bypass:train-pbs", "qat_quantized_lenet", "qat.quantized_lenet.pth",
+            "--rows", "5", "--cols", "5", "--mse-thresholds", "0", "--number-of-runs", "2", "-b", "2",
+            "--population-max", "4", "--patience", "3000", "--cpu", "1", "--time-limit", "1:00:00",
+            "--array", "--experiment-env", str(env_root),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    array = env_root / "layer_bypass" / PBS_ARRAY_SCRIPT
+    for index in range(2):
+        result = workspace.run(array, index=index)
+        assert result.returncode == 0, result.stderr
+    results = workspace.data / "results" / "layer_bypass"
+    assert main(["layer_bypass:merge", "--folder", str(results), "--mode", "all"]) == 0
+
+    metrics = ["layer_bypass:model-metrics-pbs", "qat_quantized_lenet", "qat.quantized_lenet.pth"]
+    metrics += ["--experiment-path", str(results), "--experiment", "mse_0.0_5_5", "--modulo", "1"]
+    assert main(metrics) == 0
+    (script,) = (results / "model_metrics_jobs").glob("*.pbs.sh")
+    assert script.name == "layer_bypass_qat_quantized_lenet_0_1.pbs.sh"
+    env = workspace.env()
+    job = subprocess.run(
+        ["bash", str(script)], env={**env, "TQDM_DISABLE": "1"}, capture_output=True, text=True
+    )
+    assert job.returncode == 0, job.stderr
+    outputs = sorted(p.name for p in (results / "model_metrics").glob("*.csv"))
+    assert outputs == ["default.test.mse_0.0_5_5.1.csv", "default.test.mse_0.0_5_5.2.csv"]
+    capsys.readouterr()
+    assert main(metrics) == 0
+    assert "nothing to do" in capsys.readouterr().out
