@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from folders import batch_folders, handmade_folder
+from cluster_folders import batch_folders, handmade_folder
 
 from compress.cluster.merge import merge_all, merge_batches
 from compress.cluster.status import (

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from folders import handmade_folder
+from cluster_folders import handmade_folder
 
 from compress.cli import main
 from compress.cluster.slurm import entries_of

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from folders import handmade_folder
+from cluster_folders import handmade_folder
 
 from compress.cluster.pbs import PBS_ARRAY_SCRIPT, PBS_SCRIPT, PbsOptions, write_pbs_jobs
 from compress.cluster.prepare import job_from_folder

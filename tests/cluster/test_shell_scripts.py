@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from folders import handmade_folder
+from cluster_folders import handmade_folder
 
 from compress.cluster.jobs import parse_memory_mb, parse_walltime, render_template, slurm_time
 from compress.cluster.pbs import PbsOptions, write_pbs_jobs
