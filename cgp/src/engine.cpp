@@ -204,7 +204,7 @@ class Trainer {
     std::vector<std::vector<Mutation>> muts_;
     std::vector<Fitness> fits_;
     std::vector<char> neutral_;
-    ParentState parent_, spare_;
+    ParentState parent_;
     Metrics metrics_;
     uint64_t metrics_version_ = 0;
     std::string ckpt_path_, stats_path_, output_path_, weights_path_;
@@ -360,15 +360,9 @@ int Trainer::run(RunState s) {
         const int chosen = improved ? winner : last_tie;
         if (chosen >= 0) {
             bool identical = true;
-            std::vector<int32_t> genes = parent_.genes;
-            for (const Mutation& m : muts_[static_cast<size_t>(chosen)]) {
-                if (genes[static_cast<size_t>(m.gene)] != m.value) identical = false;
-                genes[static_cast<size_t>(m.gene)] = m.value;
-            }
-            if (!identical) {
-                build_parent(p_, std::move(genes), spare_);
-                std::swap(parent_, spare_);
-            }
+            for (const Mutation& m : muts_[static_cast<size_t>(chosen)])
+                if (parent_.genes[static_cast<size_t>(m.gene)] != m.value) identical = false;
+            if (!identical) advance_parent(p_, parent_, muts_[static_cast<size_t>(chosen)]);
         }
         ++s.generation;
         ++s.steps;

@@ -256,6 +256,59 @@ void assign_nearest(const Problem& p, const std::vector<int8_t>& vals, const std
     }
 }
 
+namespace {
+
+// Everything of a parent state that follows from its genes and node values.
+void finish_parent(const Problem& p, ParentState& s, bool rebuild_consumers) {
+    const Layout& l = p.layout;
+    if (p.cfg.output_assignment == OutputAssignment::Nearest) {
+        assign_nearest(p, s.vals, s.tree, s.genes, s.best_pin, s.best_tree);
+        if (l.items == 1) {
+            const int lo = l.win_min[l.cols], hi = l.win_max[l.cols];
+            s.val_off.assign(257, 0);
+            for (int pin = lo; pin < hi; ++pin) ++s.val_off[static_cast<size_t>(s.vals[static_cast<size_t>(pin)] + 128) + 1];
+            for (int v = 0; v < 256; ++v) s.val_off[static_cast<size_t>(v) + 1] += s.val_off[static_cast<size_t>(v)];
+            s.val_pins.assign(static_cast<size_t>(hi - lo), 0);
+            s.fill.assign(s.val_off.begin(), s.val_off.end() - 1);
+            for (int pin = lo; pin < hi; ++pin)
+                s.val_pins[static_cast<size_t>(s.fill[static_cast<size_t>(s.vals[static_cast<size_t>(pin)] + 128)]++)] = pin;
+            for (int v = 0; v < 256; ++v)
+                std::sort(s.val_pins.begin() + s.val_off[static_cast<size_t>(v)], s.val_pins.begin() + s.val_off[static_cast<size_t>(v) + 1],
+                          [&](int32_t a, int32_t b) {
+                              const uint64_t ta = s.tree[static_cast<size_t>(a)], tb = s.tree[static_cast<size_t>(b)];
+                              return ta != tb ? ta < tb : a < b;
+                          });
+        }
+    }
+    s.active.assign(static_cast<size_t>(l.nodes), 0);
+    s.fit = Fitness{};
+    s.fit.error = compute_error(p, s.vals, s.genes.data() + l.node_genes);
+    if (s.cs.visited.empty()) s.cs.reset(l);
+    costs_from_roots(p, s.genes.data(), s.genes.data() + l.node_genes, static_cast<size_t>(l.out), s.cs, s.fit);
+    for (int n = 0; n < l.nodes; ++n) s.active[static_cast<size_t>(n)] = (s.cs.visited[static_cast<size_t>(n) >> 6] >> (n & 63)) & 1;
+    if (rebuild_consumers) {
+        // Consumers of every pin, over all nodes (active or not), in node order.
+        s.cons_off.assign(static_cast<size_t>(l.pins) + 1, 0);
+        for (int n = 0; n < l.nodes; ++n) {
+            const int32_t* g = s.genes.data() + static_cast<size_t>(n) * l.block;
+            const int na = used_inputs(l, g[l.arity]);
+            for (int k = 0; k < na; ++k) ++s.cons_off[static_cast<size_t>(g[k]) + 1];
+        }
+        for (int i = 0; i < l.pins; ++i) s.cons_off[i + 1] += s.cons_off[i];
+        s.cons.assign(static_cast<size_t>(s.cons_off[l.pins]), 0);
+        s.fill.assign(s.cons_off.begin(), s.cons_off.end() - 1);
+        for (int n = 0; n < l.nodes; ++n) {
+            const int32_t* g = s.genes.data() + static_cast<size_t>(n) * l.block;
+            const int na = used_inputs(l, g[l.arity]);
+            // A node reading the same pin twice is listed twice; harmless (dirty is a bitmap).
+            for (int k = 0; k < na; ++k) s.cons[static_cast<size_t>(s.fill[static_cast<size_t>(g[k])]++)] = n;
+        }
+    }
+    s.version = g_version.fetch_add(1);
+}
+
+}  // namespace
+
 void build_parent(const Problem& p, std::vector<int32_t> genes, ParentState& s) {
     const Layout& l = p.layout;
     const int items = l.items;
@@ -264,55 +317,58 @@ void build_parent(const Problem& p, std::vector<int32_t> genes, ParentState& s) 
     for (int d = 0; d < items; ++d)
         for (int i = 0; i < l.in; ++i) s.vals[static_cast<size_t>(i) * items + d] = p.data.inputs[static_cast<size_t>(d) * l.in + i];
     for (int n = 0; n < l.nodes; ++n) eval_node(p, s.genes.data() + static_cast<size_t>(n) * l.block, n, s.vals.data(), nullptr);
-    const bool nearest = p.cfg.output_assignment == OutputAssignment::Nearest;
-    if (nearest) {
+    if (p.cfg.output_assignment == OutputAssignment::Nearest) {
         s.tree.assign(static_cast<size_t>(l.pins), 0);
         for (int n = 0; n < l.nodes; ++n) {
             const uint64_t t = node_tree(p, s.genes.data() + static_cast<size_t>(n) * l.block, s.tree);
             for (int k = 0; k < l.fo; ++k) s.tree[static_cast<size_t>(l.node_pin(n) + k)] = t;
         }
-        assign_nearest(p, s.vals, s.tree, s.genes, s.best_pin, s.best_tree);
-        if (l.items == 1) {
-            const int lo = l.win_min[l.cols], hi = l.win_max[l.cols];
-            s.val_off.assign(257, 0);
-            for (int pin = lo; pin < hi; ++pin) ++s.val_off[static_cast<size_t>(s.vals[static_cast<size_t>(pin)] + 128) + 1];
-            for (int v = 0; v < 256; ++v) s.val_off[static_cast<size_t>(v) + 1] += s.val_off[static_cast<size_t>(v)];
-            s.val_pins.assign(static_cast<size_t>(hi - lo), 0);
-            std::vector<int32_t> fill(s.val_off.begin(), s.val_off.end() - 1);
-            for (int pin = lo; pin < hi; ++pin) s.val_pins[static_cast<size_t>(fill[static_cast<size_t>(s.vals[static_cast<size_t>(pin)] + 128)]++)] = pin;
-            for (int v = 0; v < 256; ++v)
-                std::stable_sort(s.val_pins.begin() + s.val_off[static_cast<size_t>(v)], s.val_pins.begin() + s.val_off[static_cast<size_t>(v) + 1],
-                                 [&](int32_t a, int32_t b) { return s.tree[static_cast<size_t>(a)] < s.tree[static_cast<size_t>(b)]; });
-        }
     } else {
         s.tree.clear();
     }
-    s.active.assign(static_cast<size_t>(l.nodes), 0);
-    s.fit = Fitness{};
-    s.fit.error = compute_error(p, s.vals, s.genes.data() + l.node_genes);
-    CostScratch cs;
-    cs.reset(l);
-    costs_from_roots(p, s.genes.data(), s.genes.data() + l.node_genes, static_cast<size_t>(l.out), cs, s.fit);
-    for (int n = 0; n < l.nodes; ++n) s.active[static_cast<size_t>(n)] = (cs.visited[static_cast<size_t>(n) >> 6] >> (n & 63)) & 1;
-    // Consumers of every pin, over all nodes (active or not), in node order.
-    s.cons_off.assign(static_cast<size_t>(l.pins) + 1, 0);
-    for (int n = 0; n < l.nodes; ++n) {
-        const int32_t* g = s.genes.data() + static_cast<size_t>(n) * l.block;
-        const int na = used_inputs(l, g[l.arity]);
-        for (int k = 0; k < na; ++k) ++s.cons_off[static_cast<size_t>(g[k]) + 1];
-    }
-    for (int i = 0; i < l.pins; ++i) s.cons_off[i + 1] += s.cons_off[i];
-    s.cons.assign(static_cast<size_t>(s.cons_off[l.pins]), 0);
-    std::vector<int32_t> fill(s.cons_off.begin(), s.cons_off.end() - 1);
-    for (int n = 0; n < l.nodes; ++n) {
-        const int32_t* g = s.genes.data() + static_cast<size_t>(n) * l.block;
-        const int na = used_inputs(l, g[l.arity]);
-        for (int k = 0; k < na; ++k) {
-            // A node reading the same pin twice is listed twice; harmless (dirty is a bitmap).
-            s.cons[static_cast<size_t>(fill[g[k]]++)] = n;
+    finish_parent(p, s, true);
+}
+
+void advance_parent(const Problem& p, ParentState& s, const std::vector<Mutation>& muts) {
+    const Layout& l = p.layout;
+    const bool nearest = p.cfg.output_assignment == OutputAssignment::Nearest;
+    s.dirty.assign((static_cast<size_t>(l.nodes) + 63) / 64, 0);
+    bool nodes_changed = false;
+    for (const Mutation& m : muts) {
+        int32_t& gene = s.genes[static_cast<size_t>(m.gene)];
+        if (gene == m.value) continue;
+        gene = m.value;
+        if (m.gene < l.node_genes) {
+            const int n = m.gene / l.block;
+            s.dirty[static_cast<size_t>(n) >> 6] |= uint64_t{1} << (n & 63);
+            nodes_changed = true;
         }
     }
-    s.version = g_version.fetch_add(1);
+    // Same propagation as an offspring's, on the parent itself; the consumer lists are the old
+    // ones, which cover every unchanged reader, and every changed reader is dirty anyway.
+    for (size_t w = 0; w < s.dirty.size(); ++w) {
+        while (s.dirty[w]) {
+            const int n = static_cast<int>(w * 64) + __builtin_ctzll(s.dirty[w]);
+            s.dirty[w] &= s.dirty[w] - 1;
+            const int32_t* g = s.genes.data() + static_cast<size_t>(n) * l.block;
+            bool changed = eval_node(p, g, n, s.vals.data(), nullptr);
+            if (nearest) {
+                const uint64_t t = node_tree(p, g, s.tree);
+                const int pin = l.node_pin(n);
+                if (s.tree[static_cast<size_t>(pin)] != t) {
+                    for (int k = 0; k < l.fo; ++k) s.tree[static_cast<size_t>(pin + k)] = t;
+                    changed = true;
+                }
+            }
+            if (!changed) continue;
+            const int pin0 = l.node_pin(n);
+            for (int32_t c = s.cons_off[static_cast<size_t>(pin0)]; c < s.cons_off[static_cast<size_t>(pin0 + l.fo)]; ++c) {
+                const int m = s.cons[static_cast<size_t>(c)];
+                s.dirty[static_cast<size_t>(m) >> 6] |= uint64_t{1} << (m & 63);
+            }
+        }
+    }
+    finish_parent(p, s, nodes_changed);
 }
 
 Metrics parent_metrics(const Problem& p, const ParentState& s) {

@@ -31,6 +31,13 @@ struct Mutation {
     int32_t value;
 };
 
+// Scratch for the active-cone walk (bitmap, stack, per-node delays).
+struct CostScratch {
+    std::vector<uint64_t> visited;
+    std::vector<uint64_t> delay;
+    std::vector<int32_t> stack;
+    void reset(const Layout& l);
+};
 struct ParentState {
     uint64_t version = 0;
     std::vector<int32_t> genes;   // output genes already assigned in `nearest` mode
@@ -44,21 +51,20 @@ struct ParentState {
     std::vector<int32_t> best_pin;
     std::vector<uint64_t> best_tree;
     Fitness fit;
+    // Scratch reused between updates.
+    CostScratch cs;
+    std::vector<int32_t> fill;
+    std::vector<uint64_t> dirty;
 };
 
-// Scratch for the active-cone walk (bitmap, stack, per-node delays).
-struct CostScratch {
-    std::vector<uint64_t> visited;
-    std::vector<uint64_t> delay;
-    std::vector<int32_t> stack;
-    void reset(const Layout& l);
-};
 // Energy, gate count and delay of the cone feeding `roots` (pins).
 void costs_from_roots(const Problem& p, const int32_t* genes, const int32_t* roots, size_t root_count, CostScratch& cs,
                       Fitness& fit);
 
 // Builds the parent's full state from its genes (assigning outputs in `nearest` mode).
 void build_parent(const Problem& p, std::vector<int32_t> genes, ParentState& out);
+// Moves a parent to parent+mutations in place, re-evaluating only what changed.
+void advance_parent(const Problem& p, ParentState& s, const std::vector<Mutation>& muts);
 // Full-report metrics of a parent (real energy/area/delay and depth computed here, in node order).
 Metrics parent_metrics(const Problem& p, const ParentState& s);
 // Evaluates the circuit's outputs, items × out, for writing weights.

@@ -38,8 +38,15 @@ void check_incremental_matches_full(const cgp::Problem& p, int trials) {
         if (inc.error != full.fit.error || inc.quantized_energy != full.fit.quantized_energy ||
             inc.quantized_delay != full.fit.quantized_delay || inc.gate_count != full.fit.gate_count)
             ++mismatches;
-        // Walk: sometimes adopt the offspring so later trials start from other parents.
-        if (t % 4 == 0) std::swap(parent, full);
+        // Walk: sometimes adopt the offspring, updating the parent in place, which must equal
+        // the full evaluation of the same genes.
+        if (t % 4 == 0) {
+            cgp::advance_parent(p, parent, muts);
+            if (parent.genes != full.genes || parent.vals != full.vals || parent.active != full.active ||
+                parent.fit.error != full.fit.error || parent.fit.quantized_energy != full.fit.quantized_energy ||
+                parent.best_pin != full.best_pin)
+                ++mismatches;
+        }
     }
     if (mismatches) th::fail(__FILE__, __LINE__, std::to_string(mismatches) + " incremental/full mismatches");
 }
