@@ -21,18 +21,34 @@ from compress.evaluation import evaluate_model, progress_enabled
 from compress.models import quantized_lenet
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainingConfig:
-    """Hyper-parameters; defaults are the original's (SGD lr 0.001, momentum 0.9, batch 32,
-    15 epochs, patience 3, 20 % validation)."""
+    """Hyper-parameters of one training run (SGD with momentum, early stopping).
 
-    epochs: int = 15
+    The defaults are the recipe of the committed float checkpoint (:data:`FLOAT_RECIPE`). The
+    original used lr 0.001, batch 32, 15 epochs, patience 3 and a 20 % validation split; on the
+    8,000-image bundled subset a larger, decaying step reaches about 98 % top-1 in a few epochs.
+    """
+
+    epochs: int = 20
     batch_size: int = 32
-    lr: float = 0.001
+    lr: float = 0.02
     momentum: float = 0.9
-    validation_ratio: float = 0.2
-    patience: int = 3
+    lr_decay: float = 0.85
+    """Learning rate multiplied by this after every epoch (1.0 = constant)."""
+    validation_ratio: float = 0.1
+    patience: int = 5
     seed: int = 0
+
+
+FLOAT_RECIPE = TrainingConfig()
+"""Float LeNet-5 from scratch (``model:train``, ``make models``)."""
+
+QAT_RECIPE = TrainingConfig(epochs=3, batch_size=64, lr=0.005, lr_decay=1.0, patience=3)
+"""Quantization-aware fine-tuning of trained float weights (``model:quantize``)."""
+
+PTQ_CALIBRATION_IMAGES = 2000
+"""Images of the training split used to calibrate the post-training quantized model."""
 
 
 @dataclass
@@ -86,6 +102,7 @@ def train_model(
         generator=torch.Generator().manual_seed(config.seed + 1),
     )
     optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
+    schedule = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=config.lr_decay)
     loss_fn = nn.CrossEntropyLoss()
     history = TrainingHistory()
     best_loss = float("inf")
@@ -107,10 +124,11 @@ def train_model(
             loss = loss_fn(model(images), labels)
             loss.backward()
             optimizer.step()
-            total += float(loss) * len(labels)
+            total += loss.item() * len(labels)
             count += len(labels)
             bar.set_postfix(loss=f"{total / count:.4f}", refresh=False)
         history.train_loss.append(total / count)
+        schedule.step()
         if val_set is None:
             best_state = copy.deepcopy(model.state_dict())
             history.best_epoch = epoch

@@ -10,10 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
 from torch import nn
 
 from compress.errors import CompressError
-from compress.models.checkpoints import load_state_dict_file, resolve_checkpoint
+from compress.models.checkpoints import (
+    check_state_dict_keys,
+    load_state_dict_file,
+    resolve_checkpoint,
+)
 from compress.models.lenet import LeNet5
 from compress.models.quantized_lenet import (
     QUANTIZED_ENGINE,
@@ -94,18 +99,41 @@ def load_model(name: str, path: str | Path, settings: Settings) -> nn.Module:
     if spec.quantized:
         use_quantized_engine()
     model = spec.skeleton()
+    expected_shapes = _weight_shapes(model)
+    what = f"checkpoint {checkpoint} does not fit model {name!r} ({spec.description})"
+    check_state_dict_keys(state_dict, model.state_dict(), what=what)
     try:
         incompatible = model.load_state_dict(state_dict, strict=True)
     except (RuntimeError, KeyError, ValueError, TypeError, AttributeError, IndexError) as error:
-        first_line = (
-            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        )
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        if len(lines) > 1 and lines[0].startswith("Error(s) in loading"):
+            lines = lines[1:]  # the first line only names the class; the cause follows
+        reason = lines[0] if lines else type(error).__name__
         raise CompressError(
-            f"checkpoint {checkpoint} does not fit model {name!r} ({spec.description}): "
-            f"{first_line[:200]}; pass the checkpoint made for this model"
+            f"{what}: {reason[:160]}; pass the checkpoint made for this model"
         ) from None
     del incompatible
+    # Quantized layers accept packed weights of any shape without complaint; check them here.
+    loaded_shapes = _weight_shapes(model)
+    if loaded_shapes != expected_shapes:
+        wrong = next(n for n in expected_shapes if loaded_shapes.get(n) != expected_shapes[n])
+        raise CompressError(
+            f"{what}: layer {wrong} has weights of shape {loaded_shapes.get(wrong)}, "
+            f"expected {expected_shapes[wrong]}"
+        )
     return model.eval()
+
+
+def _weight_shapes(model: nn.Module) -> dict[str, tuple[int, ...]]:
+    """Weight shape of every conv/linear layer, float or quantized (packed weights are methods)."""
+    shapes = {}
+    for layer, module in model.named_modules():
+        weight = getattr(module, "weight", None)
+        if callable(weight) and not isinstance(weight, torch.Tensor):
+            weight = weight()
+        if isinstance(weight, torch.Tensor):
+            shapes[layer] = tuple(weight.shape)
+    return shapes
 
 
 __all__ = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -42,13 +43,20 @@ def resolve_checkpoint(path: str | Path, settings: Settings) -> Path:
     )
 
 
-def load_state_dict_file(path: Path) -> dict[str, torch.Tensor]:
+def load_state_dict_file(path: Path) -> Mapping[str, torch.Tensor]:
     """Read a state dict; a file that is not one gives a one-line error naming the file."""
     try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            # torch's own loader of quantized tensors touches the deprecated TypedStorage API.
+            warnings.filterwarnings("ignore", message="TypedStorage is deprecated")
+            data = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise CompressError(
+            f"cannot read checkpoint {path}: not a PyTorch state dict (only tensors are loaded, "
+            "never pickled code)"
+        ) from None
     except (
         RuntimeError,
-        pickle.UnpicklingError,
         EOFError,
         zipfile.BadZipFile,
         ValueError,
@@ -58,8 +66,9 @@ def load_state_dict_file(path: Path) -> dict[str, torch.Tensor]:
         IndexError,
     ) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        reason = reason.split(". ")[0]
         raise CompressError(
-            f"cannot read checkpoint {path}: not a PyTorch state dict ({reason[:160]})"
+            f"cannot read checkpoint {path}: corrupt or not a PyTorch file ({reason[:100]})"
         ) from None
     if (
         isinstance(data, Mapping)
@@ -69,7 +78,7 @@ def load_state_dict_file(path: Path) -> dict[str, torch.Tensor]:
         data = data["state_dict"]
     if not isinstance(data, Mapping) or not all(isinstance(key, str) for key in data):
         raise CompressError(f"checkpoint {path} is not a state dict (got {type(data).__name__})")
-    return dict(data)
+    return data  # not copied: its ``_metadata`` (layer versions) decides how layers load it
 
 
 def save_state_dict(model: nn.Module, path: str | Path, *, force: bool = False) -> Path:
@@ -78,14 +87,40 @@ def save_state_dict(model: nn.Module, path: str | Path, *, force: bool = False) 
     if target.exists() and not force:
         raise CompressError(f"{target} already exists; pass --force to overwrite it")
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
+    descriptor, temporary = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
     )
-    os.close(handle)
+    os.close(descriptor)
     try:
-        torch.save(model.state_dict(), temporary)
+        # Through a file object, so the archive's inner folder is not the random temporary name
+        # and the same weights always give the same bytes.
+        with open(temporary, "wb") as handle:
+            torch.save(model.state_dict(), handle)
+        os.chmod(temporary, 0o644)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return target
+
+
+def check_state_dict_keys(
+    state_dict: Mapping[str, object], expected: Mapping[str, object], *, what: str
+) -> None:
+    """A one-line error when a checkpoint's keys are not exactly the model's.
+
+    Checked before loading because the quantized layers fail deep inside their kernels (with
+    pages of text) when handed float weights.
+    """
+    missing = [key for key in expected if key not in state_dict]
+    unexpected = [key for key in state_dict if key not in expected]
+    if not missing and not unexpected:
+        return
+    parts = []
+    if missing:
+        parts.append(f"missing {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}")
+    if unexpected:
+        parts.append(
+            f"unexpected {', '.join(unexpected[:3])}{' ...' if len(unexpected) > 3 else ''}"
+        )
+    raise CompressError(f"{what}: {'; '.join(parts)}; pass the checkpoint made for this model")
