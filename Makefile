@@ -53,7 +53,7 @@ bench: install
 
 ## fuzz: libFuzzer targets for the engine's parsers (Debian clang)
 fuzz:
-	$(MAKE) -C cgp fuzz
+	$(MAKE) -C cgp/fuzz run
 
 clean:
 	$(MAKE) -C cgp clean
