@@ -228,3 +228,22 @@ TEST(resume_without_seed_reuses_the_checkpointed_seed) {
     CHECK_EQ(cgp::command_train(p), 0);
     CHECK(same(collect(dir), resumed));
 }
+
+TEST(parallel_offspring_evaluation_is_identical_to_serial) {
+    // A grid large enough that offspring are evaluated by several OpenMP threads.
+    for (const char* assignment : {"evolve", "nearest"}) {
+        RunFiles results[2];
+        for (int threads = 1; threads <= 2; ++threads) {
+            const std::string dir = th::temp_dir() + "/parallel";
+            (void)std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());
+            th::write_file(dir + "/c.config", train_config(dir, assignment));
+            cgp::Problem p = cgp::load_problem(dir + "/c.config", {"--threads", std::to_string(threads), "-r", "40", "-c", "60", "-l",
+                                                                   "60", "-g", "120", "-p", "9", "--patience", "30"});
+            CHECK_EQ(cgp::command_train(p), 0);
+            results[threads - 1] = collect(dir);
+        }
+        CHECK(!results[0].stats2.empty());
+        CHECK(same(results[0], results[1]));
+    }
+    omp_set_num_threads(1);
+}
