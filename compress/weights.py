@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from compress.errors import CompressError
-from compress.models.quantized_lenet import use_quantized_engine
+from compress.models.quantized_lenet import quiet_quantization_warnings, use_quantized_engine
 
 INT8_MIN, INT8_MAX = -128, 127
 
@@ -81,9 +81,11 @@ def _layer_weight(model: nn.Module, layer: str) -> tuple[nn.Module, torch.Tensor
 
 
 def get_int8_weights(model: nn.Module, layer: str) -> torch.Tensor:
-    """The layer's weights as a plain int8 tensor of the weight's shape (a copy)."""
+    """The layer's weights as a plain int8 tensor of the weight's shape (a contiguous copy)."""
     _, weight = _layer_weight(model, layer)
-    return weight.int_repr().clone()
+    # Packed conv weights come back channels-last; callers flatten with view(), so always
+    # hand out the standard (row-major) layout.
+    return weight.int_repr().clone(memory_format=torch.contiguous_format)
 
 
 def get_quant_params(model: nn.Module, layer: str) -> QuantParams:
@@ -127,6 +129,14 @@ def set_int8_weights(model: nn.Module, layer: str, values: torch.Tensor) -> None
         )
     int8 = values.to(torch.int8).contiguous()
     params = _params_of(weight)
+    with quiet_quantization_warnings():
+        new_weight = _requantized(int8, params)
+        use_quantized_engine()
+        module.set_weight_bias(new_weight, module.bias())
+
+
+def _requantized(int8: torch.Tensor, params: QuantParams) -> torch.Tensor:
+    """The quantized tensor with exactly these integers and these scales/zero points."""
     if params.axis is not None:
         new_weight = torch._make_per_channel_quantized_tensor(
             int8, params.scales, params.zero_points, params.axis
@@ -135,5 +145,4 @@ def set_int8_weights(model: nn.Module, layer: str, values: torch.Tensor) -> None
         new_weight = torch._make_per_tensor_quantized_tensor(
             int8, float(params.scales[0]), int(params.zero_points[0])
         )
-    use_quantized_engine()
-    module.set_weight_bias(new_weight, module.bias())
+    return new_weight

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
-import warnings
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,6 +18,7 @@ import torch
 from torch import nn
 
 from compress.errors import CompressError
+from compress.models.quantized_lenet import quiet_quantization_warnings
 from compress.settings import Settings
 
 
@@ -46,9 +46,7 @@ def resolve_checkpoint(path: str | Path, settings: Settings) -> Path:
 def load_state_dict_file(path: Path) -> Mapping[str, torch.Tensor]:
     """Read a state dict; a file that is not one gives a one-line error naming the file."""
     try:
-        with warnings.catch_warnings():
-            # torch's own loader of quantized tensors touches the deprecated TypedStorage API.
-            warnings.filterwarnings("ignore", message="TypedStorage is deprecated")
+        with quiet_quantization_warnings():  # torch's quantized-tensor loader warns
             data = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         raise CompressError(

@@ -8,7 +8,9 @@ which is what the CGP experiments assume when they treat a weight as a plain sig
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from collections.abc import Iterator
 
 import torch
 from torch import nn
@@ -22,13 +24,25 @@ QUANTIZED_ENGINE = "fbgemm" if "fbgemm" in torch.backends.quantized.supported_en
 # Known, harmless warnings of torch.ao eager quantization, silenced so that a user error stays one
 # line on stderr: skeletons converted without calibration (their qparams are overwritten by the
 # checkpoint), the reduce_range notice of the default qconfig, and the notice that quantized
-# tensor dtypes are deprecated upstream (they are still the documented eager-mode API here).
-for _message in (
+# tensor dtypes and torch.ao.quantization are deprecated upstream in favour of torchao (still
+# the eager-mode API of the pinned torch 2.14, which has no replacement for these models).
+_KNOWN_WARNINGS = (
     r"must run observer before calling calculate_qparams",
     r"Please use quant_min and quant_max to specify the range for observers",
     r"torch\.quantize_per_tensor, torch\.quantize_per_channel and other quantized tensor",
-):
-    warnings.filterwarnings("ignore", message=_message, category=UserWarning)
+    r"TypedStorage is deprecated",
+    r"torch\.ao\.quantization is deprecated",
+)
+
+
+@contextlib.contextmanager
+def quiet_quantization_warnings() -> Iterator[None]:
+    """Suppress :data:`_KNOWN_WARNINGS` (and only those) inside the block."""
+    with warnings.catch_warnings():
+        for message in _KNOWN_WARNINGS:
+            warnings.filterwarnings("ignore", message=message)
+        yield
+
 
 FUSED_PAIRS = [["conv1", "relu1"], ["conv2", "relu2"], ["fc1", "relu3"], ["fc2", "relu4"]]
 
@@ -55,25 +69,28 @@ def prepare_qat(model: QuantizableLeNet5) -> QuantizableLeNet5:
     """Fuse and insert fake-quantisation for quantization-aware training (in place, train mode)."""
     use_quantized_engine()
     model.train()
-    tq.fuse_modules_qat(model, FUSED_PAIRS, inplace=True)
-    model.qconfig = tq.get_default_qat_qconfig(QUANTIZED_ENGINE)
-    return tq.prepare_qat(model, inplace=True)
+    with quiet_quantization_warnings():
+        tq.fuse_modules_qat(model, FUSED_PAIRS, inplace=True)
+        model.qconfig = tq.get_default_qat_qconfig(QUANTIZED_ENGINE)
+        return tq.prepare_qat(model, inplace=True)
 
 
 def prepare_ptq(model: QuantizableLeNet5) -> QuantizableLeNet5:
     """Fuse and insert observers for post-training calibration (in place, eval mode)."""
     use_quantized_engine()
     model.eval()
-    tq.fuse_modules(model, FUSED_PAIRS, inplace=True)
-    model.qconfig = tq.get_default_qconfig(QUANTIZED_ENGINE)
-    return tq.prepare(model, inplace=True)
+    with quiet_quantization_warnings():
+        tq.fuse_modules(model, FUSED_PAIRS, inplace=True)
+        model.qconfig = tq.get_default_qconfig(QUANTIZED_ENGINE)
+        return tq.prepare(model, inplace=True)
 
 
 def convert(model: nn.Module) -> nn.Module:
     """Turn a prepared (observed or fake-quantized) model into the int8 model, in eval mode."""
     use_quantized_engine()
     model.eval()
-    return tq.convert(model, inplace=True)
+    with quiet_quantization_warnings():
+        return tq.convert(model, inplace=True)
 
 
 def empty_quantized_lenet(qat: bool) -> nn.Module:
