@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -140,14 +141,26 @@ def outputs_of(folder: Path, runs: int) -> dict[str, bytes]:
     return files
 
 
-def reference(binary: Path, folder: Path, problem: Problem) -> tuple[dict[str, bytes], float]:
-    """An uninterrupted run: its files and its wall-clock duration."""
-    folder.mkdir()
-    problem.write(folder)
-    start = time.monotonic()
-    run_to_end(binary, folder)
-    duration = time.monotonic() - start
-    return outputs_of(folder, problem.runs), duration
+def reference(
+    binary: Path, folder: Path, problem: Problem, min_seconds: float = 0.0
+) -> tuple[Problem, dict[str, bytes], float]:
+    """An uninterrupted run: the problem used, its files and its wall-clock duration.
+
+    The generation count doubles until the run lasts ``min_seconds``, so that on a fast machine
+    the signals still land mid-run.
+    """
+    for _ in range(6):
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir()
+        problem.write(folder)
+        start = time.monotonic()
+        run_to_end(binary, folder)
+        duration = time.monotonic() - start
+        if duration >= min_seconds:
+            break
+        problem = replace(problem, generations=problem.generations * 2)
+    return problem, outputs_of(folder, problem.runs), duration
 
 
 def interrupt(
@@ -178,8 +191,7 @@ def assert_same_files(expected: dict[str, bytes], folder: Path, runs: int) -> No
 
 def test_sigterm_and_sigint_then_rerun_ends_identical(cgp_binary: Path, tmp_path: Path) -> None:
     """Three interruptions (SIGTERM, SIGINT, SIGTERM), each rerun resumes; the end is identical."""
-    problem = Problem()
-    expected, duration = reference(cgp_binary, tmp_path / "reference", problem)
+    problem, expected, duration = reference(cgp_binary, tmp_path / "reference", Problem(), 1.5)
     folder = tmp_path / "interrupted"
     folder.mkdir()
     problem.write(folder)
@@ -243,15 +255,16 @@ def test_sigkill_loses_no_written_row_and_resumes_from_periodic_checkpoint(
     cgp_binary: Path, tmp_path: Path
 ) -> None:
     """Rows up to the last reported generation survive SIGKILL; the rerun ends identical."""
-    problem = Problem(runs=1, generations=300_000)
-    expected, duration = reference(cgp_binary, tmp_path / "reference", problem)
+    problem, expected, duration = reference(
+        cgp_binary, tmp_path / "reference", Problem(runs=1, generations=300_000), 2.5
+    )
     folder = tmp_path / "killed"
     folder.mkdir()
     problem.write(folder)
     code, stderr = interrupt(
         cgp_binary,
         folder,
-        max(1.2, 0.6 * duration),
+        0.6 * duration,
         signal.SIGKILL,
         "--checkpoint-every",
         "0.1",
