@@ -286,6 +286,20 @@ void finish_parent(const Problem& p, ParentState& s, bool rebuild_consumers) {
     if (s.cs.visited.empty()) s.cs.reset(l);
     costs_from_roots(p, s.genes.data(), s.genes.data() + l.node_genes, static_cast<size_t>(l.out), s.cs, s.fit);
     for (int n = 0; n < l.nodes; ++n) s.active[static_cast<size_t>(n)] = (s.cs.visited[static_cast<size_t>(n) >> 6] >> (n & 63)) & 1;
+    if (rebuild_consumers || s.order.empty()) {
+        // Per column, the nodes grouped by function (counting sort), for branch-friendly bulk evaluation.
+        s.order.resize(static_cast<size_t>(l.nodes));
+        for (int c = 0; c < l.cols; ++c) {
+            int count[31] = {};
+            const int base = c * l.rows;
+            for (int r = 0; r < l.rows; ++r) ++count[GateTable::slot(s.genes[static_cast<size_t>(base + r) * l.block + l.arity]) + 1];
+            for (int f = 0; f < 30; ++f) count[f + 1] += count[f];
+            for (int r = 0; r < l.rows; ++r) {
+                const int f = GateTable::slot(s.genes[static_cast<size_t>(base + r) * l.block + l.arity]);
+                s.order[static_cast<size_t>(base + count[f]++)] = base + r;
+            }
+        }
+    }
     if (rebuild_consumers) {
         // Consumers of every pin, over all nodes (active or not), in node order.
         s.cons_off.assign(static_cast<size_t>(l.pins) + 1, 0);
@@ -444,6 +458,46 @@ Worker::Worker(const Problem& p) : p_(p) {
     }
 }
 
+// Evaluates every node from the column of `first` on. Nodes of a column do not depend on each
+// other, so each column is run in the parent's function-grouped order: the function dispatch
+// then repeats the same branch many times in a row instead of jumping at random. Nodes whose
+// function changed are evaluated after the rest of their column.
+void Worker::eval_columns_from(const ParentState& parent, int first, bool with_tree) {
+    const Layout& l = p_.layout;
+    if (first >= l.nodes) return;
+    for (int c = l.column_of(first); c < l.cols; ++c) {
+        const int32_t* order = parent.order.data() + static_cast<size_t>(c) * l.rows;
+        deferred_.clear();
+        for (int i = 0; i <= l.rows; ++i) {
+            int n;
+            if (i < l.rows) {
+                n = order[i];
+                const size_t fg = static_cast<size_t>(n) * l.block + static_cast<size_t>(l.arity);
+                if (genes_[fg] != parent.genes[fg]) {
+                    deferred_.push_back(n);
+                    continue;
+                }
+            } else {
+                break;
+            }
+            const int32_t* g = genes_.data() + static_cast<size_t>(n) * l.block;
+            eval_node(p_, g, n, vals_.data(), nullptr);
+            if (with_tree) {
+                const uint64_t t = node_tree(p_, g, tree_);
+                for (int k = 0; k < l.fo; ++k) tree_[static_cast<size_t>(l.node_pin(n) + k)] = t;
+            }
+        }
+        for (int n : deferred_) {
+            const int32_t* g = genes_.data() + static_cast<size_t>(n) * l.block;
+            eval_node(p_, g, n, vals_.data(), nullptr);
+            if (with_tree) {
+                const uint64_t t = node_tree(p_, g, tree_);
+                for (int k = 0; k < l.fo; ++k) tree_[static_cast<size_t>(l.node_pin(n) + k)] = t;
+            }
+        }
+    }
+}
+
 Fitness Worker::evaluate_nearest_table(const ParentState& parent, uint64_t cost_threshold) {
     const Layout& l = p_.layout;
     const int lo = l.win_min[l.cols], hi = l.win_max[l.cols];
@@ -569,24 +623,18 @@ Fitness Worker::evaluate(const ParentState& parent, const std::vector<Mutation>&
         Fitness fit;
         if (nearest) {
             // Every node in the outputs' window is a candidate: evaluate them all.
-            for (int n = first; n < l.nodes; ++n) {
-                const int32_t* g = genes_.data() + static_cast<size_t>(n) * l.block;
-                eval_node(p_, g, n, vals_.data(), nullptr);
-                const uint64_t t = node_tree(p_, g, tree_);
-                for (int k = 0; k < l.fo; ++k) tree_[static_cast<size_t>(l.node_pin(n) + k)] = t;
-            }
+            eval_columns_from(parent, first, true);
             assign_nearest(p_, vals_, tree_, genes_, best_pin_, best_tree_);
             fit.error = compute_error(p_, vals_, genes_.data() + l.node_genes);
             if (fit.error <= cost_threshold) compute_costs(fit);
         } else {
             // Finding the active cone first costs about as much as evaluating the rest of the
             // grid when most genes changed, so evaluate every node from the first mutated one.
-            for (int n = first; n < l.nodes; ++n)
-                eval_node(p_, genes_.data() + static_cast<size_t>(n) * l.block, n, vals_.data(), nullptr);
+            eval_columns_from(parent, first, false);
             fit.error = compute_error(p_, vals_, genes_.data() + l.node_genes);
             if (fit.error <= cost_threshold) compute_costs(fit);
         }
-        const size_t from = static_cast<size_t>(l.node_pin(first < l.nodes ? first : 0));
+        const size_t from = static_cast<size_t>(l.node_pin(first < l.nodes ? l.column_of(first) * l.rows : 0));
         std::copy(parent.vals.begin() + static_cast<long>(from * static_cast<size_t>(l.items)), parent.vals.end(),
                   vals_.begin() + static_cast<long>(from * static_cast<size_t>(l.items)));
         if (nearest) {

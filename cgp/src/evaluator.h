@@ -48,6 +48,7 @@ struct ParentState {
     // `nearest` with one dataset item: the outputs' window pins grouped by value, each group
     // sorted by (tree cost, pin), and the best pin per value.
     std::vector<int32_t> val_off, val_pins;
+    std::vector<int32_t> order;  // per column, node indices grouped by function
     std::vector<int32_t> best_pin;
     std::vector<uint64_t> best_tree;
     Fitness fit;
@@ -108,6 +109,8 @@ class Worker {
     uint32_t value_stamp_[256] = {};
     std::vector<int32_t> changed_, affected_, roots_;
     Fitness evaluate_nearest_table(const ParentState& parent, uint64_t cost_threshold);
+    void eval_columns_from(const ParentState& parent, int first, bool with_tree);
+    std::vector<int> deferred_;
 };
 
 // Helpers shared by the full and incremental paths.
