@@ -232,3 +232,27 @@ def test_sub_experiment_names_parse_back(tmp_path):
         experiment = get_experiment(name)(args, settings(), prepare=False)
         assert experiment.parse_name(folder) == fields, name
         assert experiment.format_name(fields) == folder.replace("_batch_7", "")
+
+
+@pytest.mark.parametrize(("metric", "expected"), [("SE", 4 * 2400), ("MSE", 4), ("AE", 2 * 2400)])
+def test_error_metric_reaches_the_config_with_one_conversion(tmp_path, metric, expected):
+    args = parse(
+        [
+            "layer_bypass:train",
+            MODEL_NAME,
+            str(model_path()),
+            "--mse-thresholds",
+            "2",
+            "--e-fitness",
+            metric,
+            "-e",
+            "2",
+        ]
+    )
+    (sub,) = build_experiment(
+        args.experiment_name, args, settings(), prepare=True
+    ).sub_experiments()
+    assert sub.config["error_metric"] == metric
+    assert sub.config["mse_threshold"] == expected
+    assert sub.config["mse_chromosome_logging_threshold"] == expected
+    assert (sub.config["seed"], sub.config["output_assignment"]) == (1, "nearest")
