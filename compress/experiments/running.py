@@ -87,7 +87,12 @@ def train_sub_experiment(
 ) -> None:
     """Run (or finish) the engine for one sub-experiment folder."""
     if (folder / CONFIG_FILE).is_file() and _started(folder):
+        # Keep the environment the runs started with; only more runs may be asked for.
         config = CGPConfig.load(folder / CONFIG_FILE)
+        wanted = sub.config.get_int("number_of_runs", 30)
+        if wanted > config.get_int("number_of_runs", 30):
+            config["number_of_runs"] = wanted
+            config.save()
         config.cli_only.update(sub.config.cli_only)
         sub.config = config
     else:
