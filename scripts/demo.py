@@ -48,7 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--patience", type=int, default=20000, help="engine patience (default 20000)"
     )
     parser.add_argument(
-        "--time-budget", type=int, default=20, help="wall-clock seconds per run (default 20)"
+        "--time-budget", type=int, default=12, help="wall-clock seconds per run (default 12)"
     )
     parser.add_argument("--seed", type=int, default=1, help="engine seed (default 1)")
     return parser.parse_args(argv)
