@@ -254,7 +254,12 @@ def _register_evaluate(subparsers: argparse._SubParsersAction) -> None:
     _model_name_argument(parser, tuple(MODEL_REGISTRY))
     parser.add_argument("model_path", nargs="?", default=None, help="checkpoint (.pth); same as -m")
     parser.add_argument(
-        "-m", "--model-path", dest="model_path_option", default=None, help="checkpoint (.pth)"
+        "-m",
+        "--model-path",
+        dest="model_path_option",
+        metavar="MODEL_PATH",
+        default=None,
+        help="checkpoint (.pth)",
     )
     _evaluation_arguments(parser)
     parser.add_argument(
