@@ -58,6 +58,15 @@ TEST(incremental_evaluation_equals_full_evaluation) {
     check_incremental_matches_full(fx::problem(grid_config(6, 20, 4, 6, 1, 27, "nearest", "AE"), 6, 20, 1, 5, 3), 400);
     check_incremental_matches_full(fx::problem(grid_config(5, 12, 3, 5, 3, 29, "evolve", "MSE"), 5, 12, 3, 8, 2), 300);
     check_incremental_matches_full(fx::problem(grid_config(5, 12, 3, 5, 3, 29, "nearest", "SE"), 5, 12, 3), 200);
+    // Wider nodes: 3 inputs, 2 output pins (DEMUX and ID drive each pin separately).
+    check_incremental_matches_full(
+        fx::problem(grid_config(4, 10, 3, 6, 2, 29, "evolve", "SE") + "function_input_arity: 3\nfunction_output_arity: 2\n", 4,
+                    10, 2),
+        300);
+    check_incremental_matches_full(
+        fx::problem(grid_config(4, 10, 3, 6, 1, 27, "nearest", "AE") + "function_input_arity: 3\nfunction_output_arity: 2\n", 4,
+                    10, 1),
+        300);
 }
 
 TEST(nearest_assignment_picks_the_closest_present_value) {
