@@ -259,11 +259,56 @@ void assign_nearest(const Problem& p, const std::vector<int8_t>& vals, const std
 namespace {
 
 // Everything of a parent state that follows from its genes and node values.
-void finish_parent(const Problem& p, ParentState& s, bool rebuild_consumers) {
+// Re-sorts the value groups after a few pins changed value or tree cost: unchanged pins keep
+// their order, changed ones are merged into their new group.
+void update_value_groups(const Layout& l, ParentState& s, const std::vector<int32_t>& changed) {
+    const int lo = l.win_min[l.cols], hi = l.win_max[l.cols];
+    if (++s.epoch == 0) {
+        std::fill(s.pin_mark.begin(), s.pin_mark.end(), 0);
+        s.epoch = 1;
+    }
+    for (int32_t q : changed) s.pin_mark[static_cast<size_t>(q)] = s.epoch;
+    s.old_off.swap(s.val_off);
+    s.old_pins.swap(s.val_pins);
+    s.val_off.assign(257, 0);
+    for (int pin = lo; pin < hi; ++pin) ++s.val_off[static_cast<size_t>(s.vals[static_cast<size_t>(pin)] + 128) + 1];
+    for (int v = 0; v < 256; ++v) s.val_off[static_cast<size_t>(v) + 1] += s.val_off[static_cast<size_t>(v)];
+    s.val_pins.resize(static_cast<size_t>(hi - lo));
+    s.fill.assign(s.val_off.begin(), s.val_off.end() - 1);
+    for (int v = 0; v < 256; ++v)
+        for (int32_t i = s.old_off[static_cast<size_t>(v)]; i < s.old_off[static_cast<size_t>(v) + 1]; ++i) {
+            const int32_t pin = s.old_pins[static_cast<size_t>(i)];
+            if (s.pin_mark[static_cast<size_t>(pin)] != s.epoch) s.val_pins[static_cast<size_t>(s.fill[static_cast<size_t>(v)]++)] = pin;
+        }
+    // Where each group's unchanged part ends, before the changed pins are appended.
+    s.old_off.assign(s.fill.begin(), s.fill.end());
+    for (int32_t q : changed)
+        if (q >= lo && q < hi) s.val_pins[static_cast<size_t>(s.fill[static_cast<size_t>(s.vals[static_cast<size_t>(q)] + 128)]++)] = q;
+    auto less = [&](int32_t a, int32_t b) {
+        const uint64_t ta = s.tree[static_cast<size_t>(a)], tb = s.tree[static_cast<size_t>(b)];
+        return ta != tb ? ta < tb : a < b;
+    };
+    for (int v = 0; v < 256; ++v) {
+        const auto begin = s.val_pins.begin() + s.val_off[static_cast<size_t>(v)];
+        const auto mid = s.val_pins.begin() + s.old_off[static_cast<size_t>(v)];
+        const auto end = s.val_pins.begin() + s.val_off[static_cast<size_t>(v) + 1];
+        if (mid == end) continue;
+        std::sort(mid, end, less);
+        std::inplace_merge(begin, mid, end, less);
+    }
+}
+
+void finish_parent(const Problem& p, ParentState& s, bool rebuild_consumers, const std::vector<int32_t>* changed) {
     const Layout& l = p.layout;
+    if (s.pin_mark.size() != static_cast<size_t>(l.pins)) {
+        s.pin_mark.assign(static_cast<size_t>(l.pins), 0);
+        s.epoch = 0;
+    }
     if (p.cfg.output_assignment == OutputAssignment::Nearest) {
         assign_nearest(p, s.vals, s.tree, s.genes, s.best_pin, s.best_tree);
-        if (l.items == 1) {
+        if (l.items == 1 && changed && s.val_pins.size() == static_cast<size_t>(l.win_max[l.cols] - l.win_min[l.cols])) {
+            update_value_groups(l, s, *changed);
+        } else if (l.items == 1) {
             const int lo = l.win_min[l.cols], hi = l.win_max[l.cols];
             s.val_off.assign(257, 0);
             for (int pin = lo; pin < hi; ++pin) ++s.val_off[static_cast<size_t>(s.vals[static_cast<size_t>(pin)] + 128) + 1];
@@ -284,7 +329,20 @@ void finish_parent(const Problem& p, ParentState& s, bool rebuild_consumers) {
     s.fit = Fitness{};
     s.fit.error = compute_error(p, s.vals, s.genes.data() + l.node_genes);
     if (s.cs.visited.empty()) s.cs.reset(l);
-    costs_from_roots(p, s.genes.data(), s.genes.data() + l.node_genes, static_cast<size_t>(l.out), s.cs, s.fit);
+    // Distinct output pins as roots: with nearest assignment at most 257, so the cone walk
+    // touches only the active part of the grid.
+    if (++s.epoch == 0) {
+        std::fill(s.pin_mark.begin(), s.pin_mark.end(), 0);
+        s.epoch = 1;
+    }
+    s.roots.clear();
+    for (int j = 0; j < l.out; ++j) {
+        const int32_t pin = s.genes[static_cast<size_t>(l.node_genes + j)];
+        if (s.pin_mark[static_cast<size_t>(pin)] == s.epoch) continue;
+        s.pin_mark[static_cast<size_t>(pin)] = s.epoch;
+        s.roots.push_back(pin);
+    }
+    costs_from_roots(p, s.genes.data(), s.roots.data(), s.roots.size(), s.cs, s.fit);
     for (int n = 0; n < l.nodes; ++n) s.active[static_cast<size_t>(n)] = (s.cs.visited[static_cast<size_t>(n) >> 6] >> (n & 63)) & 1;
     if (rebuild_consumers || s.order.empty()) {
         // Per column, the nodes grouped by function (counting sort), for branch-friendly bulk evaluation.
@@ -340,13 +398,14 @@ void build_parent(const Problem& p, std::vector<int32_t> genes, ParentState& s) 
     } else {
         s.tree.clear();
     }
-    finish_parent(p, s, true);
+    finish_parent(p, s, true, nullptr);
 }
 
 void advance_parent(const Problem& p, ParentState& s, const std::vector<Mutation>& muts) {
     const Layout& l = p.layout;
     const bool nearest = p.cfg.output_assignment == OutputAssignment::Nearest;
     s.dirty.assign((static_cast<size_t>(l.nodes) + 63) / 64, 0);
+    s.changed.clear();
     bool nodes_changed = false;
     for (const Mutation& m : muts) {
         int32_t& gene = s.genes[static_cast<size_t>(m.gene)];
@@ -376,13 +435,14 @@ void advance_parent(const Problem& p, ParentState& s, const std::vector<Mutation
             }
             if (!changed) continue;
             const int pin0 = l.node_pin(n);
+            for (int k = 0; k < l.fo; ++k) s.changed.push_back(pin0 + k);
             for (int32_t c = s.cons_off[static_cast<size_t>(pin0)]; c < s.cons_off[static_cast<size_t>(pin0 + l.fo)]; ++c) {
                 const int m = s.cons[static_cast<size_t>(c)];
                 s.dirty[static_cast<size_t>(m) >> 6] |= uint64_t{1} << (m & 63);
             }
         }
     }
-    finish_parent(p, s, nodes_changed);
+    finish_parent(p, s, nodes_changed, &s.changed);
 }
 
 Metrics parent_metrics(const Problem& p, const ParentState& s) {

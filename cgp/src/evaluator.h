@@ -56,6 +56,9 @@ struct ParentState {
     CostScratch cs;
     std::vector<int32_t> fill;
     std::vector<uint64_t> dirty;
+    std::vector<int32_t> changed, roots, old_off, old_pins;
+    std::vector<uint32_t> pin_mark;
+    uint32_t epoch = 0;
 };
 
 // Energy, gate count and delay of the cone feeding `roots` (pins).
