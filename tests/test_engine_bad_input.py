@@ -106,6 +106,8 @@ class Case:
     extra_files: dict[str, str] = field(default_factory=dict)
     keyword: str | None = None
     """A word any useful message would contain (the key or the offending token)."""
+    forbidden: str | None = None
+    """Text the message must not contain (garbage seen from a past defect)."""
     data_text: str | None = None
 
 
@@ -288,6 +290,17 @@ CONFIG_CASES = [
         config=lambda lines: replace_line(4, "col_count: 100000")(
             replace_line(3, "row_count: 100000")(lines)
         ),
+    ),
+    Case(
+        # rows x cols beyond int64: once printed as a wrapped negative node count (UB).
+        "grid beyond int64",
+        EXIT_INVALID,
+        "train.config",
+        (3, 4),
+        config=lambda lines: replace_line(4, "col_count: 352e7")(
+            replace_line(3, "row_count: 2052e7")(lines)
+        ),
+        forbidden="-9223372036854775808",
     ),
     Case(
         "count beyond int64",
@@ -642,3 +655,5 @@ def test_bad_input_gives_one_line_and_exit_code(
         assert case.keyword.lower() in match["what"].lower(), (
             f"{case.keyword!r} not in {lines[0]!r}"
         )
+    if case.forbidden:
+        assert case.forbidden not in lines[0], f"{case.forbidden!r} in {lines[0]!r}"
