@@ -694,7 +694,8 @@ int run_cli(const std::vector<std::string>& args) {
         size_t next = 2;
         std::string positional;
         if (command == "evaluate:chromosome" || command == "evaluate:chromosomes") {
-            if (args.size() < 3 || (args[2].size() > 1 && args[2][0] == '-' && args[2][1] == '-'))
+            // A chromosome starts with '{' or '@' and a template is a path: a leading '-' is a flag.
+            if (args.size() < 3 || (args[2].size() > 1 && args[2][0] == '-'))
                 throw CgpError(kExitMissingPositional, "<command line>", 3,
                                command == "evaluate:chromosome" ? "missing chromosome (string or @file)" : "missing gate statistics file template");
             positional = args[2];

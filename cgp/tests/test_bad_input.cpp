@@ -95,6 +95,8 @@ TEST(command_line_exit_codes) {
     CHECK_EQ(cgp::run_cli({"train"}), static_cast<int>(cgp::kExitNoConfig));
     CHECK_EQ(cgp::run_cli({"evaluate", "x.config"}), static_cast<int>(cgp::kExitNoConfig));
     CHECK_EQ(cgp::run_cli({"evaluate:chromosome", "x.config"}), static_cast<int>(cgp::kExitMissingPositional));
+    CHECK_EQ(cgp::run_cli({"evaluate:chromosome", "x.config", "-i", "d"}), static_cast<int>(cgp::kExitMissingPositional));
+    CHECK_EQ(cgp::run_cli({"evaluate:chromosomes", "x.config", "--output-file", "o"}), static_cast<int>(cgp::kExitMissingPositional));
     CHECK_EQ(cgp::run_cli({"train", th::temp_dir() + "/does-not-exist.config"}), static_cast<int>(cgp::kExitInvalidInput));
     const std::string dir = th::temp_dir();
     th::write_file(dir + "/zero.config", "input_count: 0\ngate_parameters_file: g\n");
