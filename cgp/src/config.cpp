@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <cstdio>
 #include <functional>
 #include <sstream>
 
@@ -15,7 +16,8 @@ struct KeyDef {
     const char* short_flag;  // nullptr: no short form
     bool file_allowed;
     std::function<void(Config&, std::string_view, const Location&)> set;
-    std::function<std::string(const Config&)> dump;  // empty string result: not dumped
+    std::function<std::string(const Config&)> dump;  // empty string result: not dumped...
+    bool dump_empty = false;                          // ...unless the empty value means something
 };
 
 int64_t get_int(std::string_view v, const Location& at, const char* key) {
@@ -82,7 +84,7 @@ std::string u2s(uint64_t v) { return std::to_string(v); }
     KeyDef {                                                                                 \
         #name, lf, sf, true,                                                                 \
             [](Config& c, std::string_view v, const Location&) { c.name = std::string(v); }, \
-            [](const Config& c) { return c.name; }                                           \
+            [](const Config& c) { return c.name; }, true                                     \
     }
 
 const std::vector<KeyDef>& key_table() {
@@ -112,7 +114,8 @@ const std::vector<KeyDef>& key_table() {
                    return (!c.train_weights_file.empty() && c.train_weights_file[0] == '#')
                               ? std::string()
                               : c.train_weights_file;
-               }},
+               },
+               /* "" (default stream) differs from the default "#..." (discard): keep it */ false},
         KeyDef{"starting_solution", "--starting-solution", nullptr, true,
                [](Config& c, std::string_view v, const Location&) { c.starting_solution = std::string(v); },
                [](const Config& c) { return c.starting_solution; }},
@@ -301,7 +304,11 @@ void validate_config(const Config& c) {
                                    " is unknown: the function set has ids 0..28 (use 27, or 29 with MUX/DEMUX)");
     // Limits that keep every index in 32 bits and every buffer reasonable.
     const long double nodes = static_cast<long double>(c.row_count) * c.col_count;
-    if (nodes > 50'000'000.0L) fail("row_count", "grid of " + std::to_string((long long)nodes) + " nodes is too large");
+    if (nodes > 50'000'000.0L) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.3Lg", nodes);
+        fail("row_count", std::string("grid of ") + buf + " nodes is too large (at most 5e7)");
+    }
     const long double pins = c.input_count + nodes * c.function_output_arity;
     const long double genes = nodes * (c.function_input_arity + 1) + c.output_count;
     if (pins > 1.0e9L || genes > 1.0e9L || c.output_count > 100'000'000 || c.input_count > 100'000'000)
@@ -330,8 +337,9 @@ std::string dump_config(const Config& c) {
     for (const auto& k : key_table()) {
         if (!k.file_allowed) continue;
         std::string v = k.dump(c);
-        if (v.empty()) continue;
-        out << k.key << ": " << v << '\n';
+        const bool empty_weights = std::string(k.key) == "train_weights_file" && c.train_weights_file.empty();
+        if (v.empty() && !k.dump_empty && !empty_weights) continue;
+        out << k.key << ':' << (v.empty() ? "" : " ") << v << '\n';
     }
     return out.str();
 }

@@ -178,3 +178,16 @@ TEST(evaluate_commands_write_weights_rows_and_gate_statistics) {
     CHECK_EQ(th::read_file(dir + "/wa.1.txt"), std::string("17 -3 2\n"));
     CHECK(th::read_file(dir + "/all.1.csv").find("\n1,9,\"1.250000\",405,72,") != std::string::npos);
 }
+
+TEST(config_dump_is_stable_for_empty_paths) {
+    // Regression (fuzz finding): an empty path ("" = default stream) must survive a dump/reload.
+    const cgp::Config c = cgp::parse_config_text("input_file:\ncgp_statistics_file:\ntrain_weights_file:\n", "e");
+    const std::string once = cgp::dump_config(c);
+    CHECK(once.find("input_file:\n") != std::string::npos);
+    CHECK(once.find("train_weights_file:\n") != std::string::npos);
+    const cgp::Config again = cgp::parse_config_text(once, "dump");
+    CHECK_EQ(again.input_file, std::string());
+    CHECK_EQ(again.cgp_statistics_file, std::string());
+    CHECK_EQ(again.train_weights_file, std::string());
+    CHECK_EQ(cgp::dump_config(again), once);
+}
