@@ -26,7 +26,7 @@ for target in "$@"; do
     "$out/$target" "${args[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
         -artifact_prefix="$here/findings/$target-" "$work" "$here/corpus/$target" >"$log" 2>&1
     rc=$?
-    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
+    execs=$(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1 || true)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 || true)
     if [ $rc -eq 0 ]; then
         summary+=("$target: ok, ${execs:-?} inputs run, ${cov:-no coverage line}, no finding")
