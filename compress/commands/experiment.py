@@ -195,6 +195,14 @@ def _train_arguments(parser: argparse.ArgumentParser, experiment_cls: type) -> N
         metavar="SECONDS",
         help="same as --time-budget",
     )
+    parser.add_argument(
+        "--initial-solution",
+        choices=("random", "constructive"),
+        default="random",
+        help="how every run starts: random (the original's behaviour) or constructive, the "
+        "greedy exact circuit of compress.energy.constructive_chromosome written as "
+        "starting_solution (one dataset item only; the grid must hold it) (default random)",
+    )
 
 
 def _run_train(args: argparse.Namespace, settings: Settings) -> int:

@@ -25,6 +25,7 @@ from compress.energy.quantize import (
     write_gate_parameters,
 )
 from compress.energy.report import SummaryRow, energy_columns, format_summary_table
+from compress.energy.seeding import constructive_chromosome
 
 __all__ = [
     "DEFAULT_GATE_TABLE",
@@ -34,6 +35,7 @@ __all__ = [
     "GateTable",
     "MemoryLevel",
     "SummaryRow",
+    "constructive_chromosome",
     "constructive_reference",
     "energy_columns",
     "format_summary_table",

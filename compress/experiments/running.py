@@ -76,10 +76,52 @@ def train(args: argparse.Namespace, settings: Settings) -> int:
     experiment = build_experiment(args.experiment_name, args, settings, prepare=True)
     root = environment_root(args, settings, experiment.name)
     subs = experiment.sub_experiments()
+    if getattr(args, "initial_solution", "random") == "constructive":
+        if getattr(args, "starting_solution", None):
+            raise CompressError(
+                "--initial-solution constructive and --starting-solution both set the start; "
+                "give only one"
+            )
+        for sub in subs:
+            seed_constructive(sub)
     for sub in subs:
         train_sub_experiment(sub, root / sub.name, binary, args)
     print(f"train: {len(subs)} sub-experiment(s) in {root}", file=sys.stderr)
     return 0
+
+
+def seed_constructive(sub: SubExperiment) -> None:
+    """Set the sub-experiment's ``starting_solution`` to the constructive circuit of its one
+    dataset item, so every run starts exact and only searches for cheaper circuits."""
+    from compress.energy import constructive_chromosome, load_gate_table
+
+    if sub.dataset_size != 1:
+        raise CompressError(
+            f"{sub.name}: --initial-solution constructive needs a single dataset item "
+            f"(dataset_size 1), this one has {sub.dataset_size}; use --initial-solution random"
+        )
+    config = sub.config
+    input_count = config.get_int("input_count")
+    output_count = config.get_int("output_count")
+    cols = config.get_int("col_count")
+    item = sub.train_items()[0]
+    inputs: list[int | None] = [int(v) for v in item.inputs][:input_count]
+    expected: list[int | None] = [int(v) for v in item.outputs]
+    inputs += [None] * (input_count - len(inputs))
+    expected += [None] * (output_count - len(expected))
+    experiment = sub.experiment
+    table = load_gate_table(experiment.gate_table_path, experiment.settings)
+    config["starting_solution"] = constructive_chromosome(
+        inputs,
+        expected,
+        table,
+        rows=config.get_int("row_count"),
+        cols=cols,
+        look_back=config.get_int("look_back_parameter", cols),
+        function_count=config.get_int("function_count", experiment.default_function_count),
+        function_input_arity=config.get_int("function_input_arity", 2),
+        function_output_arity=config.get_int("function_output_arity", 1),
+    )
 
 
 def train_sub_experiment(
