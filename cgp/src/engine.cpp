@@ -449,21 +449,27 @@ void make_offspring(const Problem& p, uint64_t run_seed, uint64_t generation, in
     muts.clear();
     if (mutable_genes == 0) return;
     const uint64_t count = rng.below(max_mutations + 1);
+    muts.reserve(static_cast<size_t>(max_mutations));
+    // One 64-bit draw per mutation: the high half picks the gene, the low half its new value
+    // (multiply-shift on 32 bits; the grid has fewer than 2^31 genes and pins).
+    const uint32_t genes32 = static_cast<uint32_t>(mutable_genes);
     for (uint64_t k = 0; k < count; ++k) {
-        const int32_t gene = static_cast<int32_t>(rng.below(mutable_genes));
+        const uint64_t r = rng.next();
+        const int32_t gene = static_cast<int32_t>((static_cast<uint64_t>(r >> 32) * genes32) >> 32);
+        const uint64_t low = r & 0xFFFFFFFFu;
         int32_t value;
         if (gene < l.node_genes) {
-            const int node = gene / l.block, slot = gene % l.block;
+            const int node = static_cast<int>(l.block_div.div(static_cast<uint32_t>(gene)));
+            const int slot = gene - node * l.block;
             if (slot < l.arity) {
-                const int col = l.column_of(node);
-                value = static_cast<int32_t>(l.win_min[col] + static_cast<int>(rng.below(static_cast<uint64_t>(l.win_max[col] - l.win_min[col]))));
+                const int col = static_cast<int>(l.rows_div.div(static_cast<uint32_t>(node)));
+                value = l.win_min[col] + static_cast<int32_t>((low * static_cast<uint64_t>(l.win_max[col] - l.win_min[col])) >> 32);
             } else {
-                const int r = static_cast<int>(rng.below(static_cast<uint64_t>(l.function_count) + 1));
-                value = r == l.function_count ? kFunctionId : r;
+                const int f = static_cast<int>((low * (static_cast<uint64_t>(l.function_count) + 1)) >> 32);
+                value = f == l.function_count ? kFunctionId : f;
             }
         } else {
-            value = static_cast<int32_t>(l.win_min[l.cols] +
-                                         static_cast<int>(rng.below(static_cast<uint64_t>(l.win_max[l.cols] - l.win_min[l.cols]))));
+            value = l.win_min[l.cols] + static_cast<int32_t>((low * static_cast<uint64_t>(l.win_max[l.cols] - l.win_min[l.cols])) >> 32);
         }
         muts.push_back({gene, value});
     }

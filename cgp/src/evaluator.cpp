@@ -516,6 +516,106 @@ Worker::Worker(const Problem& p) : p_(p) {
         best_tree_.assign(256, UINT64_MAX);
         roots_.reserve(257);
     }
+    fast_ = l.items == 1 && l.fo == 1;
+    has_b_ = l.arity >= 2;
+    for (int f = 0; f <= kFunctionId; ++f) {
+        if (!is_known_function(f)) continue;
+        const int slot = GateTable::slot(f);
+        un_off_[f] = static_cast<uint16_t>(slot * 256);
+        const int used = l.used_inputs(f);
+        u0_[f] = used > 0 ? 1 : 0;
+        u1_[f] = used > 1 && has_b_ ? 1 : 0;
+        qe_[f] = p.gates.of(f).quantized_energy;
+        switch (f) {
+            case 1: kind_[f] = 1; break;
+            case 2: kind_[f] = 2; break;
+            case 3: kind_[f] = 3; break;
+            case 8: kind_[f] = 4; break;
+            case 9: kind_[f] = 5; break;
+            case 10: kind_[f] = 6; break;
+            default: kind_[f] = 0;
+        }
+        shift_[f] = static_cast<uint8_t>(8 * kind_[f]);
+        for (int a = 0; a < 256; ++a) {
+            const int8_t in[2] = {static_cast<int8_t>(static_cast<uint8_t>(a)), int8_t{0}};
+            un_[slot * 256 + a] = apply_function(f, in, l.arity, 0, p.vmin, p.vmax);
+        }
+    }
+    if (fast_) {
+        actp_.assign(static_cast<size_t>(l.pins), 0);
+        list_.assign(static_cast<size_t>(l.nodes), 0);
+    }
+}
+
+// A node's value without a branch on its function: the unary/constant result comes from a
+// table, the six binary results are computed and packed into one word, and the function's kind
+// shifts the chosen one out. Only for one dataset item and one output pin (then MUX, DEMUX and
+// ID pass input 0 through).
+namespace {
+struct FastTables {
+    const int8_t* un;
+    const uint16_t* un_off;
+    const uint8_t* shift;
+    const int8_t* vals;
+    int arity;
+    bool has_b;
+    inline int8_t value(const int32_t* g) const {
+        const int f = g[arity];
+        const uint32_t a = static_cast<uint8_t>(vals[g[0]]);
+        const uint32_t b = has_b ? static_cast<uint8_t>(vals[g[1]]) : 0u;
+        const uint64_t packed = static_cast<uint64_t>(static_cast<uint8_t>(un[un_off[f] + a])) |
+                                static_cast<uint64_t>((a + b) & 0xFFu) << 8 | static_cast<uint64_t>((a - b) & 0xFFu) << 16 |
+                                static_cast<uint64_t>((a * b) & 0xFFu) << 24 | static_cast<uint64_t>(a & b) << 32 |
+                                static_cast<uint64_t>(a | b) << 40 | static_cast<uint64_t>(a ^ b) << 48;
+        return static_cast<int8_t>(static_cast<uint8_t>(packed >> shift[f]));
+    }
+};
+}  // namespace
+
+inline int8_t Worker::fast_value(const int32_t* g) const {
+    const FastTables t{un_, un_off_, shift_, vals_.data(), p_.layout.arity, has_b_};
+    return t.value(g);
+}
+
+// Evolved outputs after many mutations: only the nodes some output needs are evaluated. A
+// branch-free backward sweep from the output genes marks them and lists them (last first); the
+// list is then evaluated forwards. Nodes before column `first` keep the parent's values.
+Fitness Worker::evaluate_active(const ParentState& parent, int first, uint64_t cost_threshold) {
+    const Layout& l = p_.layout;
+    const int n0 = first < l.nodes ? l.column_of(first) * l.rows : l.nodes;
+    uint8_t* const act = actp_.data();
+    std::memset(act, 0, actp_.size());
+    const int32_t* const genes = genes_.data();
+    const int32_t* const outs = genes + l.node_genes;
+    for (int j = 0; j < l.out; ++j) act[outs[j]] = 1;
+    const int block = l.block, arity = l.arity, in = l.in, nodes = l.nodes;
+    const bool has_b = has_b_;
+    const uint8_t* const u0 = u0_;
+    const uint8_t* const u1 = u1_;
+    int32_t* const list = list_.data();
+    int k = 0;
+    for (int n = nodes - 1; n >= n0; --n) {
+        const int32_t* g = genes + static_cast<size_t>(n) * block;
+        const uint8_t m = act[in + n];
+        const int f = g[arity];
+        list[k] = n;
+        k += m;
+        act[g[0]] |= static_cast<uint8_t>(m & u0[f]);
+        if (has_b) act[g[1]] |= static_cast<uint8_t>(m & u1[f]);
+    }
+    int8_t* const vals = vals_.data();
+    const FastTables t{un_, un_off_, shift_, vals, arity, has_b};
+    for (int i = k - 1; i >= 0; --i) {
+        const int n = list[i];
+        vals[in + n] = t.value(genes + static_cast<size_t>(n) * block);
+    }
+    Fitness fit;
+    fit.error = compute_error(p_, vals_, outs);
+    if (fit.error <= cost_threshold) compute_costs(fit);
+    // Restore the parent's values of the recomputed nodes.
+    const int8_t* pv = parent.vals.data();
+    for (int i = 0; i < k; ++i) vals[in + list[i]] = pv[in + list[i]];
+    return fit;
 }
 
 // Evaluates every node from the column of `first` on. Nodes of a column do not depend on each
@@ -525,6 +625,25 @@ Worker::Worker(const Problem& p) : p_(p) {
 void Worker::eval_columns_from(const ParentState& parent, int first, bool with_tree) {
     const Layout& l = p_.layout;
     if (first >= l.nodes) return;
+    if (fast_) {
+        // In node order with branch-free values (and tree costs).
+        const int32_t* genes = genes_.data();
+        int8_t* vals = vals_.data();
+        uint64_t* tree = tree_.data();
+        const int block = l.block, arity = l.arity, in = l.in;
+        const FastTables ft{un_, un_off_, shift_, vals, arity, has_b_};
+        for (int n = l.column_of(first) * l.rows; n < l.nodes; ++n) {
+            const int32_t* g = genes + static_cast<size_t>(n) * block;
+            vals[in + n] = ft.value(g);
+            if (with_tree) {
+                const int f = g[arity];
+                uint64_t t = sat_add(qe_[f], u0_[f] ? tree[g[0]] : 0);
+                if (u1_[f]) t = sat_add(t, tree[g[1]]);
+                tree[in + n] = t;
+            }
+        }
+        return;
+    }
     for (int c = l.column_of(first); c < l.cols; ++c) {
         const int32_t* order = parent.order.data() + static_cast<size_t>(c) * l.rows;
         deferred_.clear();
@@ -650,22 +769,24 @@ Fitness Worker::evaluate(const ParentState& parent, const std::vector<Mutation>&
     tree_undo_.clear();
     const bool nearest = p_.cfg.output_assignment == OutputAssignment::Nearest;
     bool touches_active = false;
+    int32_t first_gene = l.node_genes;
     for (const Mutation& m : muts) {
         const int32_t old = genes_[static_cast<size_t>(m.gene)];
         if (old == m.value) continue;
         gene_undo_.emplace_back(m.gene, old);
         genes_[static_cast<size_t>(m.gene)] = m.value;
-        if (m.gene < l.node_genes) {
-            const int n = m.gene / l.block;
-            set_node_dirty(n);
-            if (parent.active[n]) touches_active = true;
-        } else {
-            touches_active = true;
-        }
+        if (m.gene < l.node_genes) first_gene = std::min(first_gene, m.gene);
+        else touches_active = true;
+    }
+    if (!touches_active && !nearest) {
+        for (const auto& u : gene_undo_)
+            if (u.first < l.node_genes && parent.active[l.block_div.div(static_cast<uint32_t>(u.first))]) {
+                touches_active = true;
+                break;
+            }
     }
     neutral = gene_undo_.empty() || (!nearest && !touches_active);
     if (neutral) {
-        std::fill(dirty_.begin(), dirty_.end(), 0);
         for (auto it = gene_undo_.rbegin(); it != gene_undo_.rend(); ++it) genes_[static_cast<size_t>(it->first)] = it->second;
         return parent.fit;
     }
@@ -673,13 +794,7 @@ Fitness Worker::evaluate(const ParentState& parent, const std::vector<Mutation>&
     if (gene_undo_.size() * 8 > static_cast<size_t>(l.nodes)) {
         // Many mutations: plain re-evaluation from the first mutated node is cheaper than
         // tracking changes; the parent's values are copied back afterwards.
-        int first = l.nodes;
-        for (size_t w = 0; w < words; ++w)
-            if (dirty_[w]) {
-                first = static_cast<int>(w * 64) + __builtin_ctzll(dirty_[w]);
-                break;
-            }
-        std::fill(dirty_.begin(), dirty_.end(), 0);
+        const int first = static_cast<int>(l.block_div.div(static_cast<uint32_t>(first_gene)));
         Fitness fit;
         if (nearest) {
             // Every node in the outputs' window is a candidate: evaluate them all.
@@ -687,9 +802,12 @@ Fitness Worker::evaluate(const ParentState& parent, const std::vector<Mutation>&
             assign_nearest(p_, vals_, tree_, genes_, best_pin_, best_tree_);
             fit.error = compute_error(p_, vals_, genes_.data() + l.node_genes);
             if (fit.error <= cost_threshold) compute_costs(fit);
+        } else if (fast_) {
+            fit = evaluate_active(parent, first, cost_threshold);
+            for (auto it = gene_undo_.rbegin(); it != gene_undo_.rend(); ++it) genes_[static_cast<size_t>(it->first)] = it->second;
+            return fit;
         } else {
-            // Finding the active cone first costs about as much as evaluating the rest of the
-            // grid when most genes changed, so evaluate every node from the first mutated one.
+            // Several items or output pins: evaluate every node from the first mutated one.
             eval_columns_from(parent, first, false);
             fit.error = compute_error(p_, vals_, genes_.data() + l.node_genes);
             if (fit.error <= cost_threshold) compute_costs(fit);
@@ -709,6 +827,8 @@ Fitness Worker::evaluate(const ParentState& parent, const std::vector<Mutation>&
         }
         return fit;
     }
+    for (const auto& u : gene_undo_)
+        if (u.first < l.node_genes) set_node_dirty(static_cast<int>(l.block_div.div(static_cast<uint32_t>(u.first))));
     // Forward propagation in node order; a node is recomputed only when it was mutated or an
     // input changed, and its consumers are visited only when its value changed.
     for (size_t w = 0; w < words; ++w) {

@@ -114,6 +114,19 @@ class Worker {
     Fitness evaluate_nearest_table(const ParentState& parent, uint64_t cost_threshold);
     void eval_columns_from(const ParentState& parent, int first, bool with_tree);
     std::vector<int> deferred_;
+    // One dataset item, one output pin per node: branch-free node values from tables.
+    bool fast_ = false;
+    bool has_b_ = false;  // arity >= 2: binary functions read connection gene 1
+    int8_t un_[30 * 256] = {};      // unary/constant value per function slot and input
+    uint16_t un_off_[101] = {};     // function id -> slot * 256
+    uint8_t kind_[101] = {};        // 0 unary/constant, 1 add, 2 sub, 3 mul, 4 and, 5 or, 6 xor
+    uint8_t shift_[101] = {};       // 8 * kind
+    uint8_t u0_[101] = {}, u1_[101] = {};  // reads connection gene 0 / 1
+    uint64_t qe_[101] = {};         // quantized energy per function id
+    std::vector<uint8_t> actp_;     // per pin: needed by an output (active sweep)
+    std::vector<int32_t> list_;     // active nodes in order
+    inline int8_t fast_value(const int32_t* g) const;
+    Fitness evaluate_active(const ParentState& parent, int first, uint64_t cost_threshold);
 };
 
 // Helpers shared by the full and incremental paths.

@@ -23,6 +23,8 @@ Layout Layout::from_config(const Config& cfg) {
     l.block = l.arity + 1;
     l.node_genes = l.nodes * l.block;
     l.genes = l.node_genes + l.out;
+    l.block_div = FastDiv(static_cast<uint32_t>(l.block));
+    l.rows_div = FastDiv(static_cast<uint32_t>(l.rows));
     for (int f = 0; f < 30; ++f) {
         const int id = f == 29 ? kFunctionId : f;
         const int fa = function_arity(id, l.arity, l.items, l.fo);

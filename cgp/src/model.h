@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "functions.h"
+#include "util.h"
 
 namespace cgp {
 
@@ -18,6 +19,7 @@ struct Layout {
     int nodes = 0, pins = 0, block = 0, node_genes = 0, genes = 0;
     // Connection window per column: pins [win_min[c], win_max[c]); index `cols` is the outputs'.
     std::vector<int> win_min, win_max;
+    FastDiv block_div, rows_div;  // gene -> node, node -> column without a hardware division
     // Connection genes each function id reads (ids 0..28 at 0..28, ID at 29), capped by arity.
     uint8_t used[30] = {};
     int used_inputs(int f) const { return used[f == 100 ? 29 : (f < 29 ? f : 29)]; }

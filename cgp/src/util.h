@@ -88,6 +88,19 @@ struct Rng {
     }
 };
 
+// x / d for 32-bit x by one multiplication (Lemire, Kaser, Kurz 2019: with m = ceil(2^64 / d),
+// floor(m x / 2^64) = floor(x / d) for every 32-bit x). Hot loops divide gene indices by the
+// node block and node indices by the rows; a hardware division there costs more than the rest.
+struct FastDiv {
+    uint64_t m = 0;
+    uint32_t d = 1;
+    FastDiv() = default;
+    explicit FastDiv(uint32_t divisor) : m(divisor > 1 ? UINT64_MAX / divisor + 1 : 0), d(divisor) {}
+    uint32_t div(uint32_t x) const {
+        return d == 1 ? x : static_cast<uint32_t>((static_cast<unsigned __int128>(m) * x) >> 64);
+    }
+};
+
 inline uint64_t sat_add(uint64_t a, uint64_t b) {
     const uint64_t c = a + b;
     return c < a ? UINT64_MAX : c;

@@ -59,6 +59,13 @@ TEST(incremental_evaluation_equals_full_evaluation) {
     check_incremental_matches_full(fx::problem(grid_config(6, 20, 4, 6, 1, 27, "nearest", "AE"), 6, 20, 1, 5, 3), 400);
     check_incremental_matches_full(fx::problem(grid_config(5, 12, 3, 5, 3, 29, "evolve", "MSE"), 5, 12, 3, 8, 2), 300);
     check_incremental_matches_full(fx::problem(grid_config(5, 12, 3, 5, 3, 29, "nearest", "SE"), 5, 12, 3), 200);
+    // Many mutations per offspring (the branch-free active-node path), also with one input
+    // gene per node (binary functions then read 0 as their second operand).
+    check_incremental_matches_full(fx::problem(grid_config(6, 30, 8, 10, 1, 27, "evolve", "SE") + "mutation_max: 0.3\n", 6, 30, 1), 300);
+    check_incremental_matches_full(
+        fx::problem(grid_config(6, 30, 8, 10, 1, 27, "evolve", "AE") + "mutation_max: 0.3\nfunction_input_arity: 1\n", 6, 30, 1), 300);
+    check_incremental_matches_full(
+        fx::problem(grid_config(6, 30, 8, 10, 1, 27, "nearest", "SE") + "mutation_max: 0.3\nfunction_input_arity: 1\n", 6, 30, 1), 300);
     // Wider nodes: 3 inputs, 2 output pins (DEMUX and ID drive each pin separately).
     check_incremental_matches_full(
         fx::problem(grid_config(4, 10, 3, 6, 2, 29, "evolve", "SE") + "function_input_arity: 3\nfunction_output_arity: 2\n", 4,
