@@ -30,6 +30,7 @@ import parse
 from tqdm import tqdm
 
 from compress.engine.files import (
+    CIRCUIT_COLUMNS,
     read_statistics,
     read_train_data,
     read_weights,
@@ -37,8 +38,12 @@ from compress.engine.files import (
     write_csv_atomic,
 )
 from compress.errors import CompressError
-from compress.experiments.base import CONFIG_FILE, TRAIN_DATA, SubExperiment, build_experiment
-from compress.experiments.running import engine_binary, evaluate_chromosomes
+from compress.experiments.base import CONFIG_FILE, TRAIN_DATA, SubExperiment
+from compress.experiments.running import (
+    discovered_experiment,
+    engine_binary,
+    evaluate_chromosomes,
+)
 from compress.selection import inject_weights, restore_weights
 from compress.settings import Settings
 
@@ -46,27 +51,12 @@ ORIGINAL_COLUMNS = (
     "run",
     "generation",
     "timestamp",
-    "error",
-    "quantized_energy",
-    "energy",
-    "area",
-    "quantized_delay",
-    "delay",
-    "gate_count",
+    *CIRCUIT_COLUMNS,
     "chromosome",
     "Top-1",
     "Top-5",
     "Loss",
     "Run ID",
-)
-CIRCUIT_COLUMNS = (
-    "error",
-    "quantized_energy",
-    "energy",
-    "area",
-    "quantized_delay",
-    "delay",
-    "gate_count",
 )
 
 
@@ -168,12 +158,7 @@ def missing_weight_count(folder: Path, sub: SubExperiment) -> tuple[int, int]:
 def model_metrics(args: argparse.Namespace, settings: Settings) -> int:
     """Run the action; returns the exit code."""
     binary = engine_binary(args, settings)
-    experiment = build_experiment(args.experiment_name, args, settings, prepare=False)
-    if (
-        getattr(args, "experiment_env", None) is None
-        and getattr(args, "experiment_path", None) is None
-    ):
-        args.experiment_env = settings.experiments_root
+    experiment = discovered_experiment(args, settings)
     base_folder = experiment.results_folder()
     subs = experiment.sub_experiments()
     output_dir = base_folder / "model_metrics"
@@ -219,10 +204,11 @@ def model_metrics(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def evaluate_baseline(model, dataset, args: argparse.Namespace) -> Baseline:
+def _evaluate(model, dataset, args: argparse.Namespace):
+    """Top-1/top-5 (and loss with ``-l``) of the model as it is now, with the CLI's settings."""
     from compress.evaluation import evaluate_model
 
-    result = evaluate_model(
+    return evaluate_model(
         model,
         dataset,
         batch_size=args.batch_size,
@@ -231,6 +217,10 @@ def evaluate_baseline(model, dataset, args: argparse.Namespace) -> Baseline:
         num_workers=args.num_workers,
         progress=False,
     )
+
+
+def evaluate_baseline(model, dataset, args: argparse.Namespace) -> Baseline:
+    result = _evaluate(model, dataset, args)
     return Baseline(result.accuracy[1], result.accuracy.get(5, math.nan), result.loss)
 
 
@@ -239,7 +229,6 @@ def metrics_table(
 ) -> pd.DataFrame:
     """One run's result frame: a row per chromosome, original columns first."""
     from compress.energy import energy_columns
-    from compress.evaluation import evaluate_model
 
     sub = job.sub
     dataset_size = sub.config.get_int("dataset_size", 1)
@@ -257,15 +246,7 @@ def metrics_table(
             weights = read_weights(evaluation.weights_paths[index], dataset_size, output_count)
             touched = inject_weights(model, weights, sub.combinations, base)
             try:
-                result = evaluate_model(
-                    model,
-                    dataset,
-                    batch_size=args.batch_size,
-                    top=(1, 5),
-                    include_loss=args.include_loss,
-                    num_workers=args.num_workers,
-                    progress=False,
-                )
+                result = _evaluate(model, dataset, args)
             finally:
                 restore_weights(model, {layer: base[layer] for layer in touched})
             energy = float(circuit["energy"])

@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"{args.output} matches the derivation")
         return 0
-    from compress.energy._files import write_text_atomic
+    from compress.atomic import write_text_atomic
 
     write_text_atomic(args.output, text)
     print(f"wrote {args.output}")

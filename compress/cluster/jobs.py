@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from compress.engine.config import write_text_atomic
+from compress.atomic import write_text_atomic
 from compress.errors import CompressError
 
 TEMPLATE_END = "# PYTHON TEMPLATE END"

@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compress.atomic import atomic_path
 from compress.cluster.prepare import job_from_folder
 from compress.cluster.status import run_finished
 from compress.errors import CompressError
@@ -201,12 +202,13 @@ def _fix_run_count(folder: Path, last_run: int, batches: list[Path]) -> None:
 
 
 def _archive(folder: Path, target: Path) -> Path:
-    tmp = target.with_name(f".{target.name}.tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with (
+        atomic_path(target, mode=0o644) as tmp,
+        zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 archive.write(path, Path(folder.name) / path.relative_to(folder))
-    tmp.replace(target)
     return target
 
 

@@ -14,13 +14,12 @@ import copy
 import csv
 import dataclasses
 import io
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
+from compress.atomic import write_text_atomic
 from compress.errors import CompressError
 from compress.evaluation import EvaluationResult, evaluate_model, progress_enabled
 from compress.models import MODEL_REGISTRY, create_model, get_model_spec, load_model
@@ -445,16 +444,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", newline="") as out:
-            out.write(buffer.getvalue())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, buffer.getvalue(), mode=0o644)
 
 
 def run_sensitivity(args: argparse.Namespace, settings: Settings) -> int:

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from compress.energy._files import write_text_atomic
+from compress.atomic import write_text_atomic
 from compress.energy.functions import (
     BASE_FUNCTION_COUNT,
     DEMUX_ID,

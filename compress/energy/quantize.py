@@ -28,7 +28,7 @@ from fractions import Fraction
 from math import floor
 from pathlib import Path
 
-from compress.energy._files import write_text_atomic
+from compress.atomic import write_text_atomic
 from compress.energy.functions import (
     BASE_FUNCTION_COUNT,
     DEMUX_NAMES,

@@ -11,10 +11,10 @@ passed as flags.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
+from compress.atomic import write_text_atomic
 from compress.errors import CompressError
 
 CLI_ONLY_KEYS = frozenset({"start_run", "start_generation"})
@@ -196,17 +196,3 @@ class CGPConfig:
 
     def __repr__(self) -> str:
         return f"CGPConfig({len(self._values)} keys, cli_only={self.cli_only}, path={self.path})"
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary sibling and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -19,19 +19,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from compress.engine.config import write_text_atomic
+from compress.atomic import write_text_atomic
 from compress.errors import CompressError
 
-STATISTICS_COLUMNS = (
-    "run",
-    "generation",
-    "timestamp",
+CIRCUIT_COLUMNS = (
     "error",
     "quantized_energy",
     "energy",
     "area",
     "quantized_delay",
     "delay",
+    "gate_count",
+)
+"""A circuit's figures in the engine's statistics (numeric; depth is left out, as the original's
+model-metrics CSV leaves it out)."""
+
+STATISTICS_COLUMNS = (
+    "run",
+    "generation",
+    "timestamp",
+    *CIRCUIT_COLUMNS[:-1],
     "depth",
     "gate_count",
     "chromosome",
@@ -202,16 +209,7 @@ def read_statistics(path: str | Path) -> pd.DataFrame:
     for column in ("run", "generation"):
         if column in frame.columns:
             frame[column] = pd.to_numeric(frame[column], errors="coerce")
-    for column in (
-        "error",
-        "quantized_energy",
-        "energy",
-        "area",
-        "quantized_delay",
-        "delay",
-        "gate_count",
-        "depth",
-    ):
+    for column in (*CIRCUIT_COLUMNS, "depth"):
         if column in frame.columns:
             frame[column] = pd.to_numeric(frame[column], errors="coerce")
     return frame

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from compress.experiments.base import Experiment
+from compress.experiments.base import Experiment, engine_base_config
 from compress.experiments.registry import register
 from compress.selection import conv2d_selector
 
@@ -20,28 +20,18 @@ class AllLayersExperiment(Experiment):
     name = "all_layers"
     description = "per layer: kernel cores -> outer rings, one dataset item per layer, multiplexers"
     name_format = "mse_{mse}_{rows:d}_{cols:d}"
-    base_config = {
-        "function_input_arity": 2,
-        "function_output_arity": 2,
-        "input_count": 864,
-        "output_count": 1536,
-        "population_max": 8,
-        "mutation_max": 0.15,
-        "function_count": 29,
-        "number_of_runs": 30,
-        "periodic_log_frequency": 1_000_000,
-        "dataset_size": 2,
-        "patience": 2_000_000,
-    }
+    base_config = engine_base_config(
+        input_count=864,
+        output_count=1536,
+        function_count=29,
+        function_output_arity=2,
+        dataset_size=2,
+    )
 
     @classmethod
     def add_arguments(cls, parser, group) -> None:
-        group.add_argument(
-            "--layer-names",
-            nargs="+",
-            default=["conv1", "conv2"],
-            metavar="LAYER",
-            help="conv layers, one dataset item each (default conv1 conv2)",
+        cls.add_layers_argument(
+            group, "--layer-names", ["conv1", "conv2"], "conv layers, one dataset item each"
         )
         group.add_argument(
             "--kernel-dimension", type=int, default=5, help="kernel size (default 5)"
@@ -55,10 +45,6 @@ class AllLayersExperiment(Experiment):
         cls.add_threshold_argument(group, [250.0, 150.0, 100.0, 50.0, 25.0, 15.0, 10.0, 0.0])
         cls.add_grid_arguments(group, 30, 7)
 
-    def planned_fields(self) -> list[dict[str, Any]]:
-        rows, cols = self.grid()
-        return [{"mse": mse, "rows": rows, "cols": cols} for mse in self.thresholds()]
-
     def build(self, fields: Mapping[str, Any]):
         kernel, core = self.args.kernel_dimension, self.args.kernel_core_dimension
         combinations = []
@@ -70,16 +56,15 @@ class AllLayersExperiment(Experiment):
             input_count = max(input_count, kernels * core * core)
             output_count = max(output_count, kernels * (kernel * kernel - core * core))
             total_outputs += kernels * (kernel * kernel - core * core)
-        cols = int(fields["cols"])
         values = {
-            "input_count": input_count,
-            "output_count": output_count,
-            "dataset_size": len(combinations),
             "function_count": 29,
             "function_output_arity": 2,
-            "row_count": int(fields["rows"]),
-            "col_count": cols,
-            "look_back_parameter": cols,
+            **self.grid_values(
+                fields,
+                input_count=input_count,
+                output_count=output_count,
+                dataset_size=len(combinations),
+            ),
             "mse_threshold": self.threshold(float(fields["mse"]), total_outputs, len(combinations)),
         }
         return combinations, values, {}

@@ -116,6 +116,37 @@ CGP_OPTION_KEYS: tuple[tuple[str, type, str], ...] = (
 """The original's "Cartesian Genetic Programming" option group: config key, type, help."""
 
 
+def engine_base_config(
+    *,
+    input_count: int,
+    output_count: int,
+    population_max: int = 8,
+    mutation_max: float = 0.15,
+    function_count: int = 27,
+    function_output_arity: int = 1,
+    number_of_runs: int = 30,
+    dataset_size: int = 1,
+    patience: int = 2_000_000,
+    **extra: Value,
+) -> dict[str, Value]:
+    """An experiment's built-in engine config: the original's shared settings, in the original's
+    key order (so written configs read like the original's), with ``extra`` keys last."""
+    return {
+        "function_input_arity": 2,
+        "function_output_arity": function_output_arity,
+        "input_count": input_count,
+        "output_count": output_count,
+        "population_max": population_max,
+        "mutation_max": mutation_max,
+        "function_count": function_count,
+        "number_of_runs": number_of_runs,
+        "periodic_log_frequency": 1_000_000,
+        "dataset_size": dataset_size,
+        "patience": patience,
+        **extra,
+    }
+
+
 @dataclass
 class SubExperiment:
     """One engine environment: a config, the dataset items and in-memory model changes."""
@@ -303,6 +334,17 @@ class Experiment:
         )
 
     @classmethod
+    def add_layers_argument(cls, group, flag: str, default: Sequence[str], help_text: str) -> None:
+        """A ``nargs="+"`` list of layer names (``--layer-names conv1 conv2``)."""
+        group.add_argument(
+            flag,
+            nargs="+",
+            default=list(default),
+            metavar="LAYER",
+            help=f"{help_text} (default {' '.join(default)})",
+        )
+
+    @classmethod
     def add_threshold_argument(
         cls, group, default: Sequence[float], *, integer: bool = False
     ) -> None:
@@ -393,7 +435,25 @@ class Experiment:
 
     # -- sub-experiments -----------------------------------------------------------------------
     def planned_fields(self) -> list[dict[str, Any]]:
-        raise NotImplementedError
+        """Name fields of the sub-experiments the options ask for; by default one per
+        ``--mse-thresholds`` value on the ``--rows`` x ``--cols`` grid."""
+        rows, cols = self.grid()
+        return [{"mse": mse, "rows": rows, "cols": cols} for mse in self.thresholds()]
+
+    @staticmethod
+    def grid_values(
+        fields: Mapping[str, Any], *, input_count: int, output_count: int, dataset_size: int = 1
+    ) -> dict[str, Value]:
+        """Config values of a sub-experiment on the grid its name gives (levels-back = cols)."""
+        cols = int(fields["cols"])
+        return {
+            "input_count": input_count,
+            "output_count": output_count,
+            "dataset_size": dataset_size,
+            "row_count": int(fields["rows"]),
+            "col_count": cols,
+            "look_back_parameter": cols,
+        }
 
     def build(
         self, fields: Mapping[str, Any]

@@ -15,7 +15,13 @@ from typing import Any
 import parse
 
 from compress.errors import CompressError
-from compress.experiments.base import Experiment, all_filter_channel_pairs, grid_size, sample_pairs
+from compress.experiments.base import (
+    Experiment,
+    all_filter_channel_pairs,
+    engine_base_config,
+    grid_size,
+    sample_pairs,
+)
 from compress.experiments.registry import register
 from compress.selection import FilterSelector, conv2d_core, conv2d_outer
 
@@ -25,20 +31,9 @@ class GridSizeExperiment(Experiment):
     name = "grid_size"
     description = "single kernel: 3x3 core -> 16 outer weights, for several grid sizes"
     name_format = "{layer}_x_{out:d}_{inp:d}_{rows:d}_{cols:d}"
-    base_config = {
-        "function_input_arity": 2,
-        "function_output_arity": 1,
-        "input_count": 9,
-        "output_count": 16,
-        "population_max": 32,
-        "mutation_max": 0.15,
-        "function_count": 27,
-        "number_of_runs": 30,
-        "periodic_log_frequency": 1_000_000,
-        "dataset_size": 1,
-        "patience": 400_000,
-        "mse_threshold": 0,
-    }
+    base_config = engine_base_config(
+        input_count=9, output_count=16, population_max=32, patience=400_000, mse_threshold=0
+    )
     default_n: int | None = None
     kernel = 5
     core = 3
@@ -54,12 +49,8 @@ class GridSizeExperiment(Experiment):
             + ("all" if cls.default_n is None else str(cls.default_n))
             + ")",
         )
-        group.add_argument(
-            "--layer-names",
-            nargs="+",
-            default=["conv1", "conv2"],
-            metavar="LAYER",
-            help="conv layers to sample kernels from (default conv1 conv2)",
+        cls.add_layers_argument(
+            group, "--layer-names", ["conv1", "conv2"], "conv layers to sample kernels from"
         )
         group.add_argument(
             "--grid-sizes",
@@ -136,15 +127,7 @@ class GridSizeExperiment(Experiment):
 
         outputs = item_positions([selector], shapes).size
         inputs = len(self.kernel_values(selector, "inp"))
-        cols = int(fields["cols"])
-        values = {
-            "input_count": inputs,
-            "output_count": outputs,
-            "dataset_size": 1,
-            "row_count": int(fields["rows"]),
-            "col_count": cols,
-            "look_back_parameter": cols,
-        }
+        values = self.grid_values(fields, input_count=inputs, output_count=outputs)
         return [[selector]], values, {}
 
     def kernel_values(self, selector: FilterSelector, side: str) -> list[int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from compress.experiments.base import Experiment
+from compress.experiments.base import Experiment, engine_base_config
 from compress.experiments.registry import register
 from compress.selection import FilterSelector
 
@@ -20,42 +20,24 @@ class LayerBypassExperiment(Experiment):
     name = "layer_bypass"
     description = "all weights of the input layer(s) -> all weights of the output layer(s)"
     name_format = "mse_{mse}_{rows:d}_{cols:d}"
-    base_config = {
-        "function_input_arity": 2,
-        "function_output_arity": 1,
-        "input_count": 150,
-        "output_count": 2400,
-        "population_max": 64,
-        "mutation_max": 0.15,
-        "function_count": 27,
-        "number_of_runs": 30,
-        "periodic_log_frequency": 1_000_000,
-        "dataset_size": 1,
-        "patience": 2_000_000,
-    }
+    base_config = engine_base_config(input_count=150, output_count=2400, population_max=64)
 
     @classmethod
     def add_arguments(cls, parser, group) -> None:
-        group.add_argument(
+        cls.add_layers_argument(
+            group,
             "--input-layer-names",
-            nargs="+",
-            default=["conv1"],
-            metavar="LAYER",
-            help="layers whose weights feed the circuit, in order (default conv1)",
+            ["conv1"],
+            "layers whose weights feed the circuit, in order",
         )
-        group.add_argument(
+        cls.add_layers_argument(
+            group,
             "--output-layer-names",
-            nargs="+",
-            default=["conv2"],
-            metavar="LAYER",
-            help="layers whose weights the circuit must produce, in order (default conv2)",
+            ["conv2"],
+            "layers whose weights the circuit must produce, in order",
         )
         cls.add_threshold_argument(group, [250.0, 150.0, 100.0, 50.0, 25.0, 15.0, 10.0, 0.0])
         cls.add_grid_arguments(group, 30, 7)
-
-    def planned_fields(self) -> list[dict[str, Any]]:
-        rows, cols = self.grid()
-        return [{"mse": mse, "rows": rows, "cols": cols} for mse in self.thresholds()]
 
     def combination(self) -> list[FilterSelector]:
         inputs = [FilterSelector(name, inp=[()]) for name in self.args.input_layer_names]
@@ -68,14 +50,6 @@ class LayerBypassExperiment(Experiment):
         combination = self.combination()
         input_count = sum(self.layer(s.layer).numel() for s in combination if s.inp)
         output_count = sum(self.layer(s.layer).numel() for s in combination if s.out)
-        rows, cols = int(fields["rows"]), int(fields["cols"])
-        values = {
-            "input_count": input_count,
-            "output_count": output_count,
-            "dataset_size": 1,
-            "row_count": rows,
-            "col_count": cols,
-            "look_back_parameter": cols,
-            "mse_threshold": self.threshold(float(fields["mse"]), output_count, 1),
-        }
+        values = self.grid_values(fields, input_count=input_count, output_count=output_count)
+        values["mse_threshold"] = self.threshold(float(fields["mse"]), output_count, 1)
         return [combination], values, {}

@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from compress.atomic import write_text_atomic
 from compress.engine.adapter import RunProgress, check_binary, run_engine
-from compress.engine.config import CGPConfig, write_text_atomic
+from compress.engine.config import CGPConfig
 from compress.engine.files import read_statistics, read_weights, result_chromosome
 from compress.errors import CompressError
 from compress.experiments.base import (
@@ -30,6 +31,7 @@ from compress.experiments.base import (
     STATISTICS_PATTERN,
     TRAIN_DATA,
     WEIGHTS_PATTERN,
+    Experiment,
     SubExperiment,
     build_experiment,
 )
@@ -43,6 +45,18 @@ def engine_binary(args: argparse.Namespace, settings: Settings) -> Path:
 def environment_root(args: argparse.Namespace, settings: Settings, experiment_name: str) -> Path:
     root = getattr(args, "experiment_env", None) or settings.experiments_root
     return Path(root) / experiment_name
+
+
+def discovered_experiment(args: argparse.Namespace, settings: Settings) -> Experiment:
+    """The experiment whose finished folders evaluate/model-metrics read: found under
+    ``--experiment-path``, else ``--experiment-env``, else the configured experiments root."""
+    experiment = build_experiment(args.experiment_name, args, settings, prepare=False)
+    if (
+        getattr(args, "experiment_path", None) is None
+        and getattr(args, "experiment_env", None) is None
+    ):
+        args.experiment_env = settings.experiments_root
+    return experiment
 
 
 def _started(folder: Path) -> bool:
@@ -269,12 +283,7 @@ def final_chromosome(folder: Path, run: int) -> str | None:
 def evaluate(args: argparse.Namespace, settings: Settings) -> int:
     """``<experiment>:evaluate``: re-evaluate final circuits and print one line per run."""
     binary = engine_binary(args, settings)
-    experiment = build_experiment(args.experiment_name, args, settings, prepare=False)
-    if (
-        getattr(args, "experiment_path", None) is None
-        and getattr(args, "experiment_env", None) is None
-    ):
-        args.experiment_env = settings.experiments_root
+    experiment = discovered_experiment(args, settings)
     subs = experiment.sub_experiments()
     rows = []
     for sub in subs:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from compress.errors import CompressError
-from compress.experiments.base import Experiment
+from compress.experiments.base import Experiment, engine_base_config
 from compress.experiments.registry import register
 from compress.selection import conv2d_selector, item_positions
 
@@ -21,19 +21,7 @@ class SingleChannelExperiment(Experiment):
     name = "single_channel"
     description = "one channel of a layer, all filters: kernel cores -> outer rings"
     name_format = "{layer}_mse_{mse}_{rows:d}_{cols:d}"
-    base_config = {
-        "function_input_arity": 2,
-        "function_output_arity": 1,
-        "input_count": 54,
-        "output_count": 96,
-        "population_max": 8,
-        "mutation_max": 0.15,
-        "function_count": 27,
-        "number_of_runs": 30,
-        "periodic_log_frequency": 1_000_000,
-        "dataset_size": 1,
-        "patience": 2_000_000,
-    }
+    base_config = engine_base_config(input_count=54, output_count=96)
 
     @classmethod
     def add_arguments(cls, parser, group) -> None:
@@ -73,14 +61,6 @@ class SingleChannelExperiment(Experiment):
         selector = conv2d_selector(layer, (slice(None), channel))
         outputs = item_positions([selector], {layer: tuple(weights.shape)}).size
         inputs = weights.shape[0] * 9
-        cols = int(fields["cols"])
-        values = {
-            "input_count": inputs,
-            "output_count": outputs,
-            "dataset_size": 1,
-            "row_count": int(fields["rows"]),
-            "col_count": cols,
-            "look_back_parameter": cols,
-            "mse_threshold": self.threshold(float(fields["mse"]), outputs, 1),
-        }
+        values = self.grid_values(fields, input_count=inputs, output_count=outputs)
+        values["mse_threshold"] = self.threshold(float(fields["mse"]), outputs, 1)
         return [[selector]], values, {}

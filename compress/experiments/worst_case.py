@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from compress.experiments.base import Experiment
+from compress.experiments.base import Experiment, engine_base_config
 from compress.experiments.registry import register
 from compress.selection import FilterSelector, Values
 
@@ -19,41 +19,19 @@ class WorstCaseExperiment(Experiment):
     name = "worst_case"
     description = "constants 0..63 -> all 256 int8 values (engine stress test)"
     name_format = "mse_{mse}_{rows:d}_{cols:d}"
-    base_config = {
-        "function_input_arity": 2,
-        "function_output_arity": 1,
-        "input_count": 64,
-        "output_count": 256,
-        "population_max": 8,
-        "mutation_max": 0.01,
-        "function_count": 27,
-        "number_of_runs": 10,
-        "periodic_log_frequency": 1_000_000,
-        "dataset_size": 1,
-        "patience": 2_000_000,
-    }
+    base_config = engine_base_config(
+        input_count=64, output_count=256, mutation_max=0.01, number_of_runs=10
+    )
 
     @classmethod
     def add_arguments(cls, parser, group) -> None:
         cls.add_threshold_argument(group, [0], integer=True)
         cls.add_grid_arguments(group, 30, 7)
 
-    def planned_fields(self) -> list[dict[str, Any]]:
-        rows, cols = self.grid()
-        return [{"mse": mse, "rows": rows, "cols": cols} for mse in self.thresholds()]
-
     def build(self, fields: Mapping[str, Any]):
         selector = FilterSelector(
             "conv1", inp=[Values(range(0, 65))], out=[Values(range(-128, 128))]
         )
-        cols = int(fields["cols"])
-        values = {
-            "input_count": 64,
-            "output_count": 256,
-            "dataset_size": 1,
-            "row_count": int(fields["rows"]),
-            "col_count": cols,
-            "look_back_parameter": cols,
-            "mse_threshold": self.threshold(float(fields["mse"]), 256, 1),
-        }
+        values = self.grid_values(fields, input_count=64, output_count=256)
+        values["mse_threshold"] = self.threshold(float(fields["mse"]), 256, 1)
         return [[selector]], values, {}

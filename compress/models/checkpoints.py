@@ -7,9 +7,7 @@ interrupted save never leaves a truncated file that looks complete.
 
 from __future__ import annotations
 
-import os
 import pickle
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +15,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from compress.atomic import atomic_path
 from compress.errors import CompressError
 from compress.models.quantized_lenet import quiet_quantization_warnings
 from compress.settings import Settings
@@ -84,21 +83,10 @@ def save_state_dict(model: nn.Module, path: str | Path, *, force: bool = False) 
     target = Path(path).expanduser()
     if target.exists() and not force:
         raise CompressError(f"{target} already exists; pass --force to overwrite it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-    )
-    os.close(descriptor)
-    try:
-        # Through a file object, so the archive's inner folder is not the random temporary name
-        # and the same weights always give the same bytes.
-        with open(temporary, "wb") as handle:
-            torch.save(model.state_dict(), handle)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    # Through a file object, so the archive's inner folder is not the random temporary name
+    # and the same weights always give the same bytes.
+    with atomic_path(target, mode=0o644) as temporary, temporary.open("wb") as handle:
+        torch.save(model.state_dict(), handle)
     return target
 
 
