@@ -312,3 +312,14 @@ def test_missing_engine_binary(tmp_path):
         cwd=tmp_path,
     )
     assert_one_line_error(result, "make build")
+
+
+def test_folder_only_actions_take_the_model_positionals_optionally():
+    """status/merge/resubmit (needs_model=False) parse without a model; train still needs one."""
+    for action in ("status", "merge", "resubmit"):
+        args = parse([f"layer_bypass:{action}", "--folder", "somewhere"])
+        assert (args.model_name, args.model_path) == (None, None)
+        args = parse([f"layer_bypass:{action}", MODEL_NAME, "m.pth", "--folder", "somewhere"])
+        assert (args.model_name, args.model_path) == (MODEL_NAME, "m.pth")
+    with pytest.raises(SystemExit):
+        parse(["layer_bypass:train"])

@@ -12,12 +12,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from experiment_support import MODEL_NAME, engine, model_path, run_cli, settings
 
 from compress.energy import constructive_chromosome, constructive_reference, load_gate_table
 from compress.energy.quantize import write_gate_parameters
 from compress.engine.files import TrainItem, write_train_data
 from compress.errors import CompressError
-from tests.experiment_support import MODEL_NAME, engine, model_path, run_cli, settings
 
 
 @pytest.fixture(scope="module")

@@ -49,6 +49,7 @@ class ClusterAction:
     help: str
     add_arguments: Callable[[argparse.ArgumentParser, Any], None]
     run: Callable[[argparse.Namespace, Settings], int | None]
+    needs_model: bool = True
 
 
 def _has(parser: argparse.ArgumentParser, flag_or_dest: str) -> bool:
@@ -255,16 +256,7 @@ def run_train_slurm(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # -- status / merge / resubmit -------------------------------------------------------------------
-def _optional_model(parser: argparse.ArgumentParser) -> None:
-    """status/merge/resubmit read folders only: make the shared model positionals optional."""
-    for action in parser._actions:
-        if action.dest in ("model_name", "model_path") and not action.option_strings:
-            action.nargs = "?"
-            action.default = None
-
-
 def _add_folder(parser: argparse.ArgumentParser, what: str) -> None:
-    _optional_model(parser)
     parser.add_argument(
         "--folder",
         type=Path,
@@ -393,18 +385,21 @@ CLUSTER_ACTIONS: dict[str, ClusterAction] = {
             "runs finished, running, failed and never started, per job folder",
             add_status_arguments,
             run_status,
+            needs_model=False,
         ),
         ClusterAction(
             "merge",
             "merge <name>_batch_* folders into <name> (zipped statistics), listing failed batches",
             add_merge_arguments,
             run_merge,
+            needs_model=False,
         ),
         ClusterAction(
             "resubmit",
             "submit again every unfinished job folder that is not running (resumes from checkpoints)",
             add_resubmit_arguments,
             run_resubmit,
+            needs_model=False,
         ),
         ClusterAction(
             "model-metrics-pbs",

@@ -29,19 +29,33 @@ class Action:
     help: str
     add_arguments: Callable[[argparse.ArgumentParser, type], None]
     run: Callable[[argparse.Namespace, Settings], int | None]
+    needs_model: bool = True
+    """False for actions that only read experiment folders (status, merge, resubmit): the
+    ``model_name model_path`` positionals are then optional and default to ``None``."""
 
 
 def _no_arguments(parser: argparse.ArgumentParser, experiment_cls: type) -> None:
     """Actions without options of their own."""
 
 
-def add_common_arguments(parser: argparse.ArgumentParser, experiment_cls: type) -> None:
-    """Options every experiment action shares (the original's order: general, CGP, experiment)."""
-    parser.add_argument("model_name", help="registered model, e.g. qat_quantized_lenet")
+def add_common_arguments(
+    parser: argparse.ArgumentParser, experiment_cls: type, *, needs_model: bool = True
+) -> None:
+    """Options every experiment action shares (the original's order: general, CGP, experiment).
+
+    With ``needs_model=False`` the model positionals are still accepted (the original's command
+    lines pass them to every action) but may be left out.
+    """
+    optional = {} if needs_model else {"nargs": "?", "default": None}
+    unused = "" if needs_model else " (optional: this action reads folders only)"
+    parser.add_argument(
+        "model_name", help=f"registered model, e.g. qat_quantized_lenet{unused}", **optional
+    )
     parser.add_argument(
         "model_path",
         help="model checkpoint; a bare file name is also looked up in the datastore's models/ "
-        "(qat.quantized_lenet.pth -> data_store/models/qat.quantized_lenet.pth)",
+        f"(qat.quantized_lenet.pth -> data_store/models/qat.quantized_lenet.pth){unused}",
+        **optional,
     )
     general = parser.add_argument_group("General")
     general.add_argument(
@@ -368,7 +382,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                 description=f"{experiment_name}: {experiment_cls.description}. {action.name}: {action.help}.",
                 conflict_handler="resolve",
             )
-            add_common_arguments(parser, experiment_cls)
+            add_common_arguments(
+                parser, experiment_cls, needs_model=getattr(action, "needs_model", True)
+            )
             action.add_arguments(parser, experiment_cls)
             parser.set_defaults(
                 handler=action.run, experiment_name=experiment_name, action=action.name
