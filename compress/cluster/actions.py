@@ -20,8 +20,6 @@ import argparse
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,19 +35,13 @@ from compress.cluster.pbs import PBS_ARRAY_SCRIPT, PBS_SCRIPT, PbsOptions, write
 from compress.cluster.prepare import experiment_env_of, experiment_name_of, prepare_experiment
 from compress.cluster.slurm import SLURM_SCRIPT, SlurmOptions, entries_of, submit, write_slurm_jobs
 from compress.cluster.status import experiment_status, format_status
+from compress.commands.experiment import Action
 from compress.errors import CompressError
 from compress.settings import Settings
 
-
-@dataclass(frozen=True)
-class ClusterAction:
-    """Same fields as ``compress.commands.experiment.Action`` (kept separate to avoid an import cycle)."""
-
-    name: str
-    help: str
-    add_arguments: Callable[[argparse.ArgumentParser, Any], None]
-    run: Callable[[argparse.Namespace, Settings], int | None]
-    needs_model: bool = True
+ClusterAction = Action
+"""The cluster actions are plain experiment actions (``compress.commands.experiment`` imports
+this module only inside a function, so there is no import cycle)."""
 
 
 def _has(parser: argparse.ArgumentParser, flag_or_dest: str) -> bool:
