@@ -172,6 +172,13 @@ const std::vector<KeyDef>& key_table() {
         KeyDef{"time_budget", "--time-budget", nullptr, true,
                [](Config& c, std::string_view v, const Location& at) { c.time_budget = get_double(v, at, "time_budget"); },
                [](const Config& c) { return c.time_budget > 0 ? format_shortest(c.time_budget) : std::string(); }},
+        KeyDef{"energy_mutation_max", "--energy-mutation-max", nullptr, true,
+               [](Config& c, std::string_view v, const Location& at) {
+                   c.energy_mutation_max = get_int(v, at, "energy_mutation_max");
+               },
+               [](const Config& c) {
+                   return c.energy_mutation_max != Config::kDefaultEnergyMutationMax ? i2s(c.energy_mutation_max) : std::string();
+               }},
         KeyDef{"timestamps", "--timestamps", nullptr, true,
                [](Config& c, std::string_view v, const Location& at) {
                    if (v == "wall") c.timestamps_zero = false;
@@ -330,6 +337,8 @@ void validate_config(const Config& c) {
     if (c.start_run < 0 || c.start_run > c.number_of_runs) fail("start_run", "start_run must be within [0, number_of_runs]");
     if (!(c.checkpoint_every >= 0) || std::isinf(c.checkpoint_every)) fail("checkpoint_every", "checkpoint_every must be >= 0 seconds");
     if (!(c.time_budget >= 0) || std::isinf(c.time_budget)) fail("time_budget", "time_budget must be >= 0 seconds");
+    if (c.energy_mutation_max < 0 || c.energy_mutation_max > 1'000'000'000)
+        fail("energy_mutation_max", "energy_mutation_max must be within [0, 1000000000] (0 = as mutation_max)");
 }
 
 std::string dump_config(const Config& c) {
@@ -360,6 +369,8 @@ uint64_t config_fingerprint(const Config& c) {
       << c.dataset_size << ' ' << c.patience << ' ' << c.seed << ' ' << metric_name(c.error_metric) << ' '
       << static_cast<int>(c.output_assignment) << ' ' << c.expected_value_min << ' ' << c.expected_value_max
       << ' ' << c.starting_solution;
+    // Appended only when not the default, so checkpoints of default runs keep their fingerprint.
+    if (c.energy_mutation_max != Config::kDefaultEnergyMutationMax) s << " emm " << c.energy_mutation_max;
     return fnv1a(s.str());
 }
 

@@ -335,9 +335,10 @@ int Trainer::run(RunState s) {
         const uint64_t threshold = s.threshold;
         const ParentState& parent = parent_;
         const uint64_t gen = s.generation;
+        const bool energy_phase = parent.fit.error <= threshold;
 #pragma omp parallel for schedule(dynamic, 1) if (parallel_)
         for (int i = 0; i < lambda_; ++i) {
-            make_offspring(p_, run_seed, gen, i, muts_[static_cast<size_t>(i)]);
+            make_offspring(p_, run_seed, gen, i, muts_[static_cast<size_t>(i)], energy_phase ? &parent : nullptr);
             bool neutral = false;
             fits_[static_cast<size_t>(i)] =
                 workers_[static_cast<size_t>(omp_get_thread_num())].evaluate(parent, muts_[static_cast<size_t>(i)], threshold, neutral);
@@ -439,16 +440,21 @@ std::string statistics_header() {
     return "run,generation,timestamp,error,quantized_energy,energy,area,quantized_delay,delay,depth,gate_count,chromosome\n";
 }
 
-void make_offspring(const Problem& p, uint64_t run_seed, uint64_t generation, int index, std::vector<Mutation>& muts) {
+void make_offspring(const Problem& p, uint64_t run_seed, uint64_t generation, int index, std::vector<Mutation>& muts,
+                    const ParentState* energy_parent) {
     const Layout& l = p.layout;
     const bool nearest = p.cfg.output_assignment == OutputAssignment::Nearest;
     const uint64_t mutable_genes = nearest ? static_cast<uint64_t>(l.node_genes) : static_cast<uint64_t>(l.genes);
-    const uint64_t max_mutations = static_cast<uint64_t>(std::ceil(static_cast<double>(mutable_genes) * p.cfg.mutation_max));
+    const bool energy = energy_parent && p.cfg.energy_mutation_max > 0;
+    const uint64_t max_mutations =
+        energy ? static_cast<uint64_t>(p.cfg.energy_mutation_max)
+               : static_cast<uint64_t>(std::ceil(static_cast<double>(mutable_genes) * p.cfg.mutation_max));
     // One independent stream per (run, generation, offspring): results never depend on threads.
     Rng rng(mix64(run_seed ^ mix64(generation * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(index) + 1)));
     muts.clear();
     if (mutable_genes == 0) return;
-    const uint64_t count = rng.below(max_mutations + 1);
+    // Energy phase: 1..max mutations (an offspring without one is its parent again).
+    const uint64_t count = energy ? 1 + rng.below(max_mutations) : rng.below(max_mutations + 1);
     muts.reserve(static_cast<size_t>(max_mutations));
     // One 64-bit draw per mutation: the high half picks the gene, the low half its new value
     // (multiply-shift on 32 bits; the grid has fewer than 2^31 genes and pins).

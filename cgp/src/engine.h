@@ -36,6 +36,9 @@ int run_cli(const std::vector<std::string>& args);
 
 // Exposed for tests and benchmarks.
 std::string statistics_header();
-void make_offspring(const Problem& p, uint64_t run_seed, uint64_t generation, int index, std::vector<Mutation>& muts);
+// `energy_parent`: the parent when its error is at or under the threshold (energy phase); then
+// 1..energy_mutation_max mutations (unless that is 0), on genes drawn uniformly as in phase 1.
+void make_offspring(const Problem& p, uint64_t run_seed, uint64_t generation, int index, std::vector<Mutation>& muts,
+                    const ParentState* energy_parent = nullptr);
 
 }  // namespace cgp

@@ -258,44 +258,47 @@ void assign_nearest(const Problem& p, const std::vector<int8_t>& vals, const std
 
 namespace {
 
-// Everything of a parent state that follows from its genes and node values.
-// Re-sorts the value groups after a few pins changed value or tree cost: unchanged pins keep
-// their order, changed ones are merged into their new group.
+// The outputs' window pins grouped by value (one sorted vector per value, by tree cost then pin).
+// After a parent update only the pins whose value or tree cost changed move: each leaves the
+// group it was filed in and is inserted at its place in its new group.
 void update_value_groups(const Layout& l, ParentState& s, const std::vector<int32_t>& changed) {
     const int lo = l.win_min[l.cols], hi = l.win_max[l.cols];
-    if (++s.epoch == 0) {
-        std::fill(s.pin_mark.begin(), s.pin_mark.end(), 0);
-        s.epoch = 1;
-    }
-    for (int32_t q : changed) s.pin_mark[static_cast<size_t>(q)] = s.epoch;
-    s.old_off.swap(s.val_off);
-    s.old_pins.swap(s.val_pins);
-    s.val_off.assign(257, 0);
-    for (int pin = lo; pin < hi; ++pin) ++s.val_off[static_cast<size_t>(s.vals[static_cast<size_t>(pin)] + 128) + 1];
-    for (int v = 0; v < 256; ++v) s.val_off[static_cast<size_t>(v) + 1] += s.val_off[static_cast<size_t>(v)];
-    s.val_pins.resize(static_cast<size_t>(hi - lo));
-    s.fill.assign(s.val_off.begin(), s.val_off.end() - 1);
-    for (int v = 0; v < 256; ++v)
-        for (int32_t i = s.old_off[static_cast<size_t>(v)]; i < s.old_off[static_cast<size_t>(v) + 1]; ++i) {
-            const int32_t pin = s.old_pins[static_cast<size_t>(i)];
-            if (s.pin_mark[static_cast<size_t>(pin)] != s.epoch) s.val_pins[static_cast<size_t>(s.fill[static_cast<size_t>(v)]++)] = pin;
-        }
-    // Where each group's unchanged part ends, before the changed pins are appended.
-    s.old_off.assign(s.fill.begin(), s.fill.end());
-    for (int32_t q : changed)
-        if (q >= lo && q < hi) s.val_pins[static_cast<size_t>(s.fill[static_cast<size_t>(s.vals[static_cast<size_t>(q)] + 128)]++)] = q;
     auto less = [&](int32_t a, int32_t b) {
         const uint64_t ta = s.tree[static_cast<size_t>(a)], tb = s.tree[static_cast<size_t>(b)];
         return ta != tb ? ta < tb : a < b;
     };
-    for (int v = 0; v < 256; ++v) {
-        const auto begin = s.val_pins.begin() + s.val_off[static_cast<size_t>(v)];
-        const auto mid = s.val_pins.begin() + s.old_off[static_cast<size_t>(v)];
-        const auto end = s.val_pins.begin() + s.val_off[static_cast<size_t>(v) + 1];
-        if (mid == end) continue;
-        std::sort(mid, end, less);
-        std::inplace_merge(begin, mid, end, less);
+    for (int32_t q : changed) {
+        if (q < lo || q >= hi) continue;
+        auto& g = s.groups[s.gval[static_cast<size_t>(q)]];
+        const auto it = std::find(g.begin(), g.end(), q);
+        if (it != g.end()) g.erase(it);
     }
+    for (int32_t q : changed) {
+        if (q < lo || q >= hi) continue;
+        const uint8_t v = static_cast<uint8_t>(s.vals[static_cast<size_t>(q)] + 128);
+        auto& g = s.groups[v];
+        const auto it = std::lower_bound(g.begin(), g.end(), q, less);
+        if (it != g.end() && *it == q) continue;  // listed twice in `changed`
+        g.insert(it, q);
+        s.gval[static_cast<size_t>(q)] = v;
+    }
+}
+
+void build_value_groups(const Layout& l, ParentState& s) {
+    const int lo = l.win_min[l.cols], hi = l.win_max[l.cols];
+    s.groups.resize(256);
+    for (auto& g : s.groups) g.clear();
+    s.gval.assign(static_cast<size_t>(l.pins), 0);
+    for (int pin = lo; pin < hi; ++pin) {
+        const uint8_t v = static_cast<uint8_t>(s.vals[static_cast<size_t>(pin)] + 128);
+        s.groups[v].push_back(pin);
+        s.gval[static_cast<size_t>(pin)] = v;
+    }
+    for (auto& g : s.groups)
+        std::sort(g.begin(), g.end(), [&](int32_t a, int32_t b) {
+            const uint64_t ta = s.tree[static_cast<size_t>(a)], tb = s.tree[static_cast<size_t>(b)];
+            return ta != tb ? ta < tb : a < b;
+        });
 }
 
 void finish_parent(const Problem& p, ParentState& s, bool rebuild_consumers, const std::vector<int32_t>* changed) {
@@ -306,24 +309,8 @@ void finish_parent(const Problem& p, ParentState& s, bool rebuild_consumers, con
     }
     if (p.cfg.output_assignment == OutputAssignment::Nearest) {
         assign_nearest(p, s.vals, s.tree, s.genes, s.best_pin, s.best_tree);
-        if (l.items == 1 && changed && s.val_pins.size() == static_cast<size_t>(l.win_max[l.cols] - l.win_min[l.cols])) {
-            update_value_groups(l, s, *changed);
-        } else if (l.items == 1) {
-            const int lo = l.win_min[l.cols], hi = l.win_max[l.cols];
-            s.val_off.assign(257, 0);
-            for (int pin = lo; pin < hi; ++pin) ++s.val_off[static_cast<size_t>(s.vals[static_cast<size_t>(pin)] + 128) + 1];
-            for (int v = 0; v < 256; ++v) s.val_off[static_cast<size_t>(v) + 1] += s.val_off[static_cast<size_t>(v)];
-            s.val_pins.assign(static_cast<size_t>(hi - lo), 0);
-            s.fill.assign(s.val_off.begin(), s.val_off.end() - 1);
-            for (int pin = lo; pin < hi; ++pin)
-                s.val_pins[static_cast<size_t>(s.fill[static_cast<size_t>(s.vals[static_cast<size_t>(pin)] + 128)]++)] = pin;
-            for (int v = 0; v < 256; ++v)
-                std::sort(s.val_pins.begin() + s.val_off[static_cast<size_t>(v)], s.val_pins.begin() + s.val_off[static_cast<size_t>(v) + 1],
-                          [&](int32_t a, int32_t b) {
-                              const uint64_t ta = s.tree[static_cast<size_t>(a)], tb = s.tree[static_cast<size_t>(b)];
-                              return ta != tb ? ta < tb : a < b;
-                          });
-        }
+        if (l.items == 1 && changed && s.groups.size() == 256) update_value_groups(l, s, *changed);
+        else if (l.items == 1) build_value_groups(l, s);
     }
     s.active.assign(static_cast<size_t>(l.nodes), 0);
     s.fit = Fitness{};
@@ -344,7 +331,7 @@ void finish_parent(const Problem& p, ParentState& s, bool rebuild_consumers, con
     }
     costs_from_roots(p, s.genes.data(), s.roots.data(), s.roots.size(), s.cs, s.fit);
     for (int n = 0; n < l.nodes; ++n) s.active[static_cast<size_t>(n)] = (s.cs.visited[static_cast<size_t>(n) >> 6] >> (n & 63)) & 1;
-    if (rebuild_consumers || s.order.empty()) {
+    if (!(l.items == 1 && l.fo == 1) && (rebuild_consumers || s.order.empty())) {
         // Per column, the nodes grouped by function (counting sort), for branch-friendly bulk evaluation.
         s.order.resize(static_cast<size_t>(l.nodes));
         for (int c = 0; c < l.cols; ++c) {
@@ -358,7 +345,22 @@ void finish_parent(const Problem& p, ParentState& s, bool rebuild_consumers, con
             }
         }
     }
-    if (rebuild_consumers) {
+    if (rebuild_consumers && changed && !s.cons_off.empty() &&
+        s.xnode.size() + s.mutated.size() * static_cast<size_t>(l.arity) <= static_cast<size_t>(l.nodes) / 2) {
+        // A few nodes changed: list them as readers of their inputs in the overflow lists.
+        for (int n : s.mutated) {
+            const int32_t* g = s.genes.data() + static_cast<size_t>(n) * l.block;
+            const int na = used_inputs(l, g[l.arity]);
+            for (int k = 0; k < na; ++k) {
+                s.xnode.push_back(n);
+                s.xnext.push_back(s.xhead[static_cast<size_t>(g[k])]);
+                s.xhead[static_cast<size_t>(g[k])] = static_cast<int32_t>(s.xnode.size() - 1);
+            }
+        }
+    } else if (rebuild_consumers) {
+        s.xhead.assign(static_cast<size_t>(l.pins), -1);
+        s.xnext.clear();
+        s.xnode.clear();
         // Consumers of every pin, over all nodes (active or not), in node order.
         s.cons_off.assign(static_cast<size_t>(l.pins) + 1, 0);
         for (int n = 0; n < l.nodes; ++n) {
@@ -406,6 +408,7 @@ void advance_parent(const Problem& p, ParentState& s, const std::vector<Mutation
     const bool nearest = p.cfg.output_assignment == OutputAssignment::Nearest;
     s.dirty.assign((static_cast<size_t>(l.nodes) + 63) / 64, 0);
     s.changed.clear();
+    s.mutated.clear();
     bool nodes_changed = false;
     for (const Mutation& m : muts) {
         int32_t& gene = s.genes[static_cast<size_t>(m.gene)];
@@ -414,6 +417,7 @@ void advance_parent(const Problem& p, ParentState& s, const std::vector<Mutation
         if (m.gene < l.node_genes) {
             const int n = m.gene / l.block;
             s.dirty[static_cast<size_t>(n) >> 6] |= uint64_t{1} << (n & 63);
+            s.mutated.push_back(n);
             nodes_changed = true;
         }
     }
@@ -436,10 +440,7 @@ void advance_parent(const Problem& p, ParentState& s, const std::vector<Mutation
             if (!changed) continue;
             const int pin0 = l.node_pin(n);
             for (int k = 0; k < l.fo; ++k) s.changed.push_back(pin0 + k);
-            for (int32_t c = s.cons_off[static_cast<size_t>(pin0)]; c < s.cons_off[static_cast<size_t>(pin0 + l.fo)]; ++c) {
-                const int m = s.cons[static_cast<size_t>(c)];
-                s.dirty[static_cast<size_t>(m) >> 6] |= uint64_t{1} << (m & 63);
-            }
+            s.for_each_reader(pin0, l.fo, [&](int m) { s.dirty[static_cast<size_t>(m) >> 6] |= uint64_t{1} << (m & 63); });
         }
     }
     finish_parent(p, s, nodes_changed, &s.changed);
@@ -708,8 +709,7 @@ Fitness Worker::evaluate_nearest_table(const ParentState& parent, uint64_t cost_
     for (int v : affected_) {
         int32_t best = -1;
         uint64_t bt = UINT64_MAX;
-        for (int32_t i = parent.val_off[static_cast<size_t>(v)]; i < parent.val_off[static_cast<size_t>(v) + 1]; ++i) {
-            const int32_t pin = parent.val_pins[static_cast<size_t>(i)];
+        for (const int32_t pin : parent.groups[static_cast<size_t>(v)]) {
             if (pin_stamp_[static_cast<size_t>(pin)] != stamp_) {
                 best = pin;
                 bt = parent.tree[static_cast<size_t>(pin)];
@@ -851,9 +851,7 @@ Fitness Worker::evaluate(const ParentState& parent, const std::vector<Mutation>&
             }
             if (!changed) continue;
             const int pin0 = l.node_pin(n);
-            const int32_t from = parent.cons_off[static_cast<size_t>(pin0)];
-            const int32_t to = parent.cons_off[static_cast<size_t>(pin0 + l.fo)];
-            for (int32_t c = from; c < to; ++c) set_node_dirty(parent.cons[static_cast<size_t>(c)]);
+            parent.for_each_reader(pin0, l.fo, [&](int m) { set_node_dirty(m); });
         }
     }
     Fitness fit;

@@ -45,9 +45,22 @@ struct ParentState {
     std::vector<uint64_t> tree;   // per pin: a node's cost plus its inputs' (nearest tie-break)
     std::vector<uint8_t> active;  // per node
     std::vector<int32_t> cons_off, cons;  // pin → nodes reading it (CSR)
+    // Readers added since the CSR was built (a linked list per pin). Stale readers may stay
+    // listed: visiting a node that no longer reads a pin only recomputes an unchanged value.
+    std::vector<int32_t> xhead, xnext, xnode;
+    std::vector<int32_t> mutated;  // nodes whose genes the last advance changed
+    // Calls f(node) for every (possibly stale) reader of pins [pin0, pin0 + count).
+    template <class F>
+    void for_each_reader(int pin0, int count, F&& f) const {
+        for (int32_t c = cons_off[static_cast<size_t>(pin0)]; c < cons_off[static_cast<size_t>(pin0 + count)]; ++c)
+            f(cons[static_cast<size_t>(c)]);
+        for (int k = 0; k < count; ++k)
+            for (int32_t e = xhead[static_cast<size_t>(pin0 + k)]; e >= 0; e = xnext[static_cast<size_t>(e)]) f(xnode[static_cast<size_t>(e)]);
+    }
     // `nearest` with one dataset item: the outputs' window pins grouped by value, each group
     // sorted by (tree cost, pin), and the best pin per value.
-    std::vector<int32_t> val_off, val_pins;
+    std::vector<std::vector<int32_t>> groups;  // 256 groups
+    std::vector<uint8_t> gval;  // per pin: the group (value + 128) it is filed in
     std::vector<int32_t> order;  // per column, node indices grouped by function
     std::vector<int32_t> best_pin;
     std::vector<uint64_t> best_tree;
@@ -56,7 +69,7 @@ struct ParentState {
     CostScratch cs;
     std::vector<int32_t> fill;
     std::vector<uint64_t> dirty;
-    std::vector<int32_t> changed, roots, old_off, old_pins;
+    std::vector<int32_t> changed, roots;
     std::vector<uint32_t> pin_mark;
     uint32_t epoch = 0;
 };

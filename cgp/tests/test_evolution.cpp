@@ -44,7 +44,7 @@ void check_incremental_matches_full(const cgp::Problem& p, int trials) {
             cgp::advance_parent(p, parent, muts);
             if (parent.genes != full.genes || parent.vals != full.vals || parent.active != full.active ||
                 parent.fit.error != full.fit.error || parent.fit.quantized_energy != full.fit.quantized_energy ||
-                parent.best_pin != full.best_pin || parent.val_pins != full.val_pins || parent.val_off != full.val_off ||
+                parent.best_pin != full.best_pin || parent.groups != full.groups ||
                 parent.fit.quantized_delay != full.fit.quantized_delay || parent.fit.gate_count != full.fit.gate_count)
                 ++mismatches;
         }
