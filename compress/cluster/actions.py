@@ -158,20 +158,27 @@ def add_train_pbs_arguments(parser: argparse.ArgumentParser, experiment_cls: Any
     _add_batches(group, parser)
 
 
+def _job_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The job settings PBS and Slurm share (``_add_job_common``'s options)."""
+    return {
+        "time_limit": args.cluster_time_limit,
+        "mem": args.mem,
+        "cpu": args.cpu,
+        "checkpoint_every": args.checkpoint_every or CHECKPOINT_EVERY_S,
+        "checkpoint_margin": args.checkpoint_margin,
+    }
+
+
 def run_train_pbs(args: argparse.Namespace, settings: Settings) -> int:
     experiment, top, jobs = prepare_experiment(args, settings)
     options = PbsOptions(
-        time_limit=args.cluster_time_limit,
+        **_job_options(args),
         template=args.template_pbs_file,
-        mem=args.mem,
         scratch_capacity=args.scratch_capacity,
-        cpu=args.cpu,
         experiments_folder=args.experiments_folder,
         results_folder=args.results_folder,
         cgp_folder=args.cgp_folder,
         array=args.array,
-        checkpoint_every=args.checkpoint_every or CHECKPOINT_EVERY_S,
-        checkpoint_margin=args.checkpoint_margin,
     )
     scripts = write_pbs_jobs(experiment, top, jobs, options, settings)
     print(f"wrote {len(jobs)} job folder(s) under {top}")
@@ -228,14 +235,10 @@ def run_train_slurm(args: argparse.Namespace, settings: Settings) -> int:
     experiment, top, jobs = prepare_experiment(args, settings)
     binary = (args.cgp_binary or settings.cgp).resolve()
     options = SlurmOptions(
-        time_limit=args.cluster_time_limit,
+        **_job_options(args),
         template=args.template_sbatch_file,
-        mem=args.mem,
-        cpu=args.cpu,
         partition=args.partition,
         account=args.account,
-        checkpoint_every=args.checkpoint_every or CHECKPOINT_EVERY_S,
-        checkpoint_margin=args.checkpoint_margin,
         max_parallel=args.max_parallel,
     )
     script = write_slurm_jobs(experiment, top, jobs, options, binary)
