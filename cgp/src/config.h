@@ -68,7 +68,7 @@ struct Config {
     double checkpoint_every = 0;  // seconds; 0 = only on SIGTERM/SIGINT
     double time_budget = 0;       // seconds per run; 0 = none
     // Point mutations per offspring at most while the parent's error is at or under the
-    // threshold (energy phase); 0 = as mutation_max.
+    // threshold (energy phase), and with nearest assignment in both phases; 0 = mutation_max.
     static constexpr int64_t kDefaultEnergyMutationMax = 4;
     int64_t energy_mutation_max = kDefaultEnergyMutationMax;
     bool timestamps_zero = false;

@@ -335,10 +335,12 @@ int Trainer::run(RunState s) {
         const uint64_t threshold = s.threshold;
         const ParentState& parent = parent_;
         const uint64_t gen = s.generation;
-        const bool energy_phase = parent.fit.error <= threshold;
+        // Few mutations per offspring in the energy phase, and with nearest assignment always:
+        // there the outputs follow the values, so a small change is the useful step.
+        const bool few_mutations = parent.fit.error <= threshold || c.output_assignment == OutputAssignment::Nearest;
 #pragma omp parallel for schedule(dynamic, 1) if (parallel_)
         for (int i = 0; i < lambda_; ++i) {
-            make_offspring(p_, run_seed, gen, i, muts_[static_cast<size_t>(i)], energy_phase ? &parent : nullptr);
+            make_offspring(p_, run_seed, gen, i, muts_[static_cast<size_t>(i)], few_mutations ? &parent : nullptr);
             bool neutral = false;
             fits_[static_cast<size_t>(i)] =
                 workers_[static_cast<size_t>(omp_get_thread_num())].evaluate(parent, muts_[static_cast<size_t>(i)], threshold, neutral);

@@ -36,8 +36,9 @@ int run_cli(const std::vector<std::string>& args);
 
 // Exposed for tests and benchmarks.
 std::string statistics_header();
-// `energy_parent`: the parent when its error is at or under the threshold (energy phase); then
-// 1..energy_mutation_max mutations (unless that is 0), on genes drawn uniformly as in phase 1.
+// `energy_parent`: the parent when its error is at or under the threshold (energy phase) or the
+// outputs are assigned `nearest`; then 1..energy_mutation_max mutations (unless that is 0),
+// on genes drawn uniformly as with mutation_max.
 void make_offspring(const Problem& p, uint64_t run_seed, uint64_t generation, int index, std::vector<Mutation>& muts,
                     const ParentState* energy_parent = nullptr);
 

@@ -31,6 +31,7 @@ TEST(bad_config_lines_and_values) {
     CHECK_ERROR(valid("mutation_max: 2\n"), cgp::kExitInvalidInput, "mutation_max");
     CHECK_ERROR(valid("expected_value_max: 300\n"), cgp::kExitInvalidInput, "int8");
     CHECK_ERROR(valid("error_metric: RMSE\n"), cgp::kExitInvalidInput, "error_metric");
+    CHECK_ERROR(valid("\nenergy_mutation_max: -1\n"), cgp::kExitInvalidInput, "bad.config:2: energy_mutation_max");
     CHECK_ERROR(valid("row_count: 100000\ncol_count: 100000\nlook_back_parameter: 1\n"), cgp::kExitInvalidInput, "too large");
     // Regression (fuzz finding): a grid beyond int64 is reported without undefined behaviour.
     CHECK_ERROR(valid("row_count: 2052e7\ncol_count: 352e7\nlook_back_parameter: 1\n"), cgp::kExitInvalidInput, "7.22e+19 nodes");

@@ -191,3 +191,20 @@ TEST(config_dump_is_stable_for_empty_paths) {
     CHECK_EQ(again.train_weights_file, std::string());
     CHECK_EQ(cgp::dump_config(again), once);
 }
+
+TEST(energy_mutation_max_is_dumped_only_when_not_the_default) {
+    // The default keeps result configs of default runs free of the new key; any other value
+    // (0 = mutation_max everywhere) must survive a dump/reload and the --flag form.
+    const cgp::Config d = cgp::parse_config_text("row_count: 3\n", "d");
+    CHECK_EQ(d.energy_mutation_max, cgp::Config::kDefaultEnergyMutationMax);
+    CHECK(cgp::dump_config(d).find("energy_mutation_max") == std::string::npos);
+    cgp::Config c = cgp::parse_config_text("energy_mutation_max: 0\n", "c");
+    CHECK_EQ(c.energy_mutation_max, int64_t{0});
+    CHECK(cgp::dump_config(c).find("energy_mutation_max: 0\n") != std::string::npos);
+    CHECK_EQ(cgp::parse_config_text(cgp::dump_config(c), "dump").energy_mutation_max, int64_t{0});
+    const cgp::Config base = cgp::parse_config_text("", "b");
+    CHECK(cgp::config_fingerprint(c) != cgp::config_fingerprint(base));
+    CHECK_EQ(cgp::config_fingerprint(cgp::parse_config_text("energy_mutation_max: 4\n", "e")), cgp::config_fingerprint(base));
+    cgp::apply_arguments(c, {"--energy-mutation-max", "12"});
+    CHECK_EQ(c.energy_mutation_max, int64_t{12});
+}
