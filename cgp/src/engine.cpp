@@ -461,21 +461,25 @@ void make_offspring(const Problem& p, uint64_t run_seed, uint64_t generation, in
     // One 64-bit draw per mutation: the high half picks the gene, the low half its new value
     // (multiply-shift on 32 bits; the grid has fewer than 2^31 genes and pins).
     const uint32_t genes32 = static_cast<uint32_t>(mutable_genes);
+    const int* const win_min = l.win_min.data();
+    const int* const win_max = l.win_max.data();
+    const uint64_t functions = static_cast<uint64_t>(l.function_count) + 1;
     for (uint64_t k = 0; k < count; ++k) {
         const uint64_t r = rng.next();
         const int32_t gene = static_cast<int32_t>((static_cast<uint64_t>(r >> 32) * genes32) >> 32);
         const uint64_t low = r & 0xFFFFFFFFu;
         int32_t value;
         if (gene < l.node_genes) {
+            // Connection or function gene: both candidates are computed and one is selected
+            // without a branch (a third of the genes are function genes: unpredictable).
             const int node = static_cast<int>(l.block_div.div(static_cast<uint32_t>(gene)));
             const int slot = gene - node * l.block;
-            if (slot < l.arity) {
-                const int col = static_cast<int>(l.rows_div.div(static_cast<uint32_t>(node)));
-                value = l.win_min[col] + static_cast<int32_t>((low * static_cast<uint64_t>(l.win_max[col] - l.win_min[col])) >> 32);
-            } else {
-                const int f = static_cast<int>((low * (static_cast<uint64_t>(l.function_count) + 1)) >> 32);
-                value = f == l.function_count ? kFunctionId : f;
-            }
+            const int col = static_cast<int>(l.rows_div.div(static_cast<uint32_t>(node)));
+            const int32_t connection =
+                win_min[col] + static_cast<int32_t>((low * static_cast<uint64_t>(win_max[col] - win_min[col])) >> 32);
+            const int f = static_cast<int>((low * functions) >> 32);
+            const int32_t function = f == l.function_count ? kFunctionId : f;
+            value = slot < l.arity ? connection : function;
         } else {
             value = l.win_min[l.cols] + static_cast<int32_t>((low * static_cast<uint64_t>(l.win_max[l.cols] - l.win_min[l.cols])) >> 32);
         }

@@ -775,8 +775,9 @@ Fitness Worker::evaluate(const ParentState& parent, const std::vector<Mutation>&
         if (old == m.value) continue;
         gene_undo_.emplace_back(m.gene, old);
         genes_[static_cast<size_t>(m.gene)] = m.value;
-        if (m.gene < l.node_genes) first_gene = std::min(first_gene, m.gene);
-        else touches_active = true;
+        const bool output_gene = m.gene >= l.node_genes;
+        first_gene = std::min(first_gene, output_gene ? l.node_genes : m.gene);
+        touches_active |= output_gene;
     }
     if (!touches_active && !nearest) {
         for (const auto& u : gene_undo_)
