@@ -190,7 +190,9 @@ def test_cancelled_task_resumes_to_the_uninterrupted_result(slurm_env, engine, t
         "--population-max",
         "4",
         "--patience",
-        "60000",
+        # long enough (~10 s a run) that the task is still running when it is cancelled,
+        # however fast the engine gets on an idle machine
+        "150000",
         "--timestamps",
         "zero",
         "--time-limit",
