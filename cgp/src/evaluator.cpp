@@ -573,11 +573,6 @@ struct FastTables {
 };
 }  // namespace
 
-inline int8_t Worker::fast_value(const int32_t* g) const {
-    const FastTables t{un_, un_off_, shift_, vals_.data(), p_.layout.arity, has_b_};
-    return t.value(g);
-}
-
 // Evolved outputs after many mutations: only the nodes some output needs are evaluated. A
 // branch-free backward sweep from the output genes marks them and lists them (last first); the
 // list is then evaluated forwards. Nodes before column `first` keep the parent's values.

@@ -138,7 +138,6 @@ class Worker {
     uint64_t qe_[101] = {};         // quantized energy per function id
     std::vector<uint8_t> actp_;     // per pin: needed by an output (active sweep)
     std::vector<int32_t> list_;     // active nodes in order
-    inline int8_t fast_value(const int32_t* g) const;
     Fitness evaluate_active(const ParentState& parent, int first, uint64_t cost_threshold);
 };
 
