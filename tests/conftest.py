@@ -5,9 +5,13 @@ Session-scoped models are shared: a test that changes weights must work on ``cop
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 
-from compress.settings import load_settings
+from compress.settings import REPO_ROOT, load_settings
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +38,20 @@ def bundled_train_set(settings):
     from compress.data import load_dataset
 
     return load_dataset(None, "train", settings)
+
+
+@pytest.fixture(scope="session")
+def cgp_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build (or bring up to date) bin/cgp, then use a private copy of it.
+
+    The copy keeps a rebuild of bin/cgp during the tests (``make`` in another shell) from
+    pulling the binary away under a running test.
+    """
+    build = subprocess.run(
+        ["make", "-s", "-C", str(REPO_ROOT / "cgp"), "all"], capture_output=True, text=True
+    )
+    if build.returncode != 0:
+        pytest.fail(f"building the engine failed:\n{build.stderr[-3000:]}")
+    copy = tmp_path_factory.mktemp("engine") / "cgp"
+    shutil.copy2(REPO_ROOT / "bin" / "cgp", copy)
+    return copy

@@ -12,7 +12,6 @@ mistake, that the process was not killed by a signal, left no core file and did 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,8 +19,6 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-CGP = REPO / "bin" / "cgp"
 TIMEOUT_S = 30
 ERROR_LINE = re.compile(r"^cgp: (?P<file>.+?):(?P<line>\d+): (?P<what>\S.*)$")
 CLI = "<command line>"
@@ -560,23 +557,6 @@ CLI_CASES = [
 ]
 
 ALL_CASES = CONFIG_CASES + DATA_CASES + GATE_CASES + CHROMOSOME_CASES + CLI_CASES
-
-
-@pytest.fixture(scope="module")
-def cgp_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build (or bring up to date) bin/cgp, then use a private copy of it.
-
-    The copy keeps a rebuild of bin/cgp during the tests (``make`` in another shell) from
-    pulling the binary away under a running test.
-    """
-    build = subprocess.run(
-        ["make", "-s", "-C", str(REPO / "cgp"), "all"], capture_output=True, text=True
-    )
-    if build.returncode != 0:
-        pytest.fail(f"building the engine failed:\n{build.stderr[-3000:]}")
-    copy = tmp_path_factory.mktemp("engine") / "cgp"
-    shutil.copy2(CGP, copy)
-    return copy
 
 
 def write_folder(folder: Path, case: Case) -> None:

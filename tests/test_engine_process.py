@@ -22,8 +22,6 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-CGP = REPO / "bin" / "cgp"
 EXIT_INTERRUPTED = 33
 RUN_TIMEOUT_S = 120
 OUTPUT_PATTERNS = ("stats.{run}.csv", "result.{run}.config", "weights.{run}.txt")
@@ -37,23 +35,6 @@ PROGRESS_KEYS = {
     "energy",
     "evaluations_per_second",
 }
-
-
-@pytest.fixture(scope="module")
-def cgp_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build (or bring up to date) bin/cgp, then use a private copy of it.
-
-    The copy keeps a rebuild of bin/cgp during the tests (``make`` in another shell) from
-    pulling the binary away under a running test.
-    """
-    build = subprocess.run(
-        ["make", "-s", "-C", str(REPO / "cgp"), "all"], capture_output=True, text=True
-    )
-    if build.returncode != 0:
-        pytest.fail(f"building the engine failed:\n{build.stderr[-3000:]}")
-    copy = tmp_path_factory.mktemp("engine") / "cgp"
-    shutil.copy2(CGP, copy)
-    return copy
 
 
 @dataclass(frozen=True)
