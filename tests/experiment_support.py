@@ -17,6 +17,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 COMPRESS = REPO / "cmd" / "compress" / "compress.py"
 MODEL_NAME = "qat_quantized_lenet"
+ORIGINAL_README_LE_SELECTOR = [
+    *"le_selector:train qat_quantized_lenet qat.quantized_lenet.pth -b 30 --rows 256".split(),
+    *"--cols 31 --multiplex --population-max 8 --patience 10000000".split(),
+]
+"""The original README's le_selector command, exactly as written there."""
 MODEL_FILE = "qat.quantized_lenet.pth"
 
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from experiment_support import MODEL_NAME, engine, model_path, parse, run_cli
+from experiment_support import (
+    MODEL_NAME,
+    ORIGINAL_README_LE_SELECTOR,
+    engine,
+    model_path,
+    parse,
+    run_cli,
+)
 
 from compress.engine.files import read_statistics
 
@@ -78,24 +85,7 @@ def test_readme_commands_parse():
         ]
     )
     assert (args.rows, args.cols, args.mse_thresholds) == (256, 31, ["0", "5", "10"])
-    args = parse(
-        [
-            "le_selector:train",
-            "qat_quantized_lenet",
-            "qat.quantized_lenet.pth",
-            "-b",
-            "30",
-            "--rows",
-            "256",
-            "--cols",
-            "31",
-            "--multiplex",
-            "--population-max",
-            "8",
-            "--patience",
-            "10000000",
-        ]
-    )
+    args = parse(ORIGINAL_README_LE_SELECTOR)
     assert (args.batches, args.multiplex, args.population_max, args.patience) == (
         30,
         True,

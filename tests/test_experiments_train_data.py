@@ -10,7 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from experiment_support import MODEL_NAME, model_path, parse, settings
+from experiment_support import (
+    MODEL_NAME,
+    ORIGINAL_README_LE_SELECTOR,
+    model_path,
+    parse,
+    settings,
+)
 
 from compress.engine.config import CGPConfig
 from compress.experiments.base import build_experiment
@@ -182,24 +188,7 @@ def test_worst_case_constants(tmp_path):
 
 
 def test_batches_split_runs_into_folders(tmp_path):
-    args = parse(
-        [
-            "le_selector:train",
-            MODEL_NAME,
-            str(model_path()),
-            "-b",
-            "30",
-            "--rows",
-            "256",
-            "--cols",
-            "31",
-            "--multiplex",
-            "--population-max",
-            "8",
-            "--patience",
-            "10000000",
-        ]
-    )
+    args = parse(ORIGINAL_README_LE_SELECTOR)
     subs = build_experiment(args.experiment_name, args, settings(), prepare=True).sub_experiments()
     assert [s.name for s in subs] == [f"mse_0.0_256_31_batch_{i}" for i in range(30)]
     assert [s.runs() for s in subs[:2]] == [[1], [2]]
