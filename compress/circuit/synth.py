@@ -79,7 +79,8 @@ def _cells(stat_json: Path, top: str) -> tuple[dict[str, int], int]:
         if not modules:
             raise CompressError("yosys reported no module statistics")
         module = next(iter(modules.values()))
-    cells = {str(k): int(v) for k, v in module.get("cells", {}).items()}
+    by_type = module.get("num_cells_by_type", module.get("cells", {}))
+    cells = {str(k): int(v) for k, v in by_type.items()}
     return dict(sorted(cells.items(), key=lambda kv: (-kv[1], kv[0]))), int(module["num_cells"])
 
 
@@ -120,7 +121,14 @@ def synthesise_verilog(
         )
         if result.returncode != 0:
             errors = [line for line in (log + result.stderr).splitlines() if "ERROR" in line]
-            raise CompressError(f"yosys failed: {' | '.join(errors[:3]) or result.stderr[-400:]}")
+            hint = ""
+            if liberty is not None and "ABC" in log:
+                hint = (
+                    "; if ABC could not map to the library: a Liberty file needs at least a "
+                    "buffer, an inverter and a two-input gate"
+                )
+            detail = " | ".join(errors[:3]) or result.stderr[-400:]
+            raise CompressError(f"yosys failed: {detail}{hint}")
         cells, count = _cells(folder / "stat.json", top)
         cmos = (folder / "cmos.txt").read_text(encoding="utf-8")
         match = _TRANSISTORS.search(cmos)
