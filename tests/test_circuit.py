@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from circuit_support import cli
 
 from compress.circuit import simulate
 from compress.circuit.chromosome import parse_chromosome
@@ -62,16 +63,6 @@ def random_inputs(items: int, count: int, seed: int) -> np.ndarray:
     edges = np.array([-128, 127, 0, -1, 1, -127])[:count]
     values[:, : len(edges)] = edges
     return values
-
-
-def cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    """Run ``compress.py`` in this process (a subprocess would import torch again each time)."""
-    from compress.cli import main
-
-    capsys.readouterr()
-    code = main(argv)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def prove(circuit, data: Path, cgp_binary: Path, tmp_path: Path) -> None:

@@ -94,9 +94,15 @@ def to_c(
     lines.append(signature(circuit, name))
     lines.append("{")
     if circuit.selector_bits:
-        # The item index as the hardware sees it: S bits of the (non-negative) item number.
-        mask = (1 << circuit.selector_bits) - 1
-        lines.append(f"    const unsigned sel = (unsigned)item & {mask}u;")
+        selecting = any(
+            circuit.nodes[i].function in (MUX_ID, DEMUX_ID) for i in circuit.active_nodes
+        )
+        if selecting:
+            # The item index as the hardware sees it: S bits of the item number.
+            mask = (1 << circuit.selector_bits) - 1
+            lines.append(f"    const unsigned sel = (unsigned)item & {mask}u;")
+        else:
+            lines.append("    (void)item;  /* no active MUX/DEMUX reads the item index */")
     for pin in sorted(p for p in circuit.used_pins if p < circuit.input_count):
         lines.append(f"    const uint8_t i{pin} = (uint8_t)in[{pin}];")
     for index in circuit.active_nodes:
