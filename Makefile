@@ -26,7 +26,8 @@ install: $(STAMP) build
 build:
 	$(MAKE) -C cgp all
 
-## test: cluster test tools (Slurm, munge, shellcheck; installed when missing, needs root),
+## test: cluster and hardware test tools (Slurm, munge, shellcheck, iverilog, yosys, graphviz;
+## installed when missing, needs root),
 ## engine unit tests (plain and sanitized), lint, then every Python test
 test: install
 	bash scripts/slurm/install_deps.sh
@@ -50,9 +51,11 @@ demo: install
 models: $(STAMP)
 	$(PY) scripts/build_models.py
 
-## bench: engine benchmark on cases built from the committed LeNet-5 checkpoint
+## bench: engine benchmark on cases built from the committed LeNet-5 checkpoint, then
+## export/simulation/synthesis times of 256 x 31 circuits
 bench: install
 	$(PY) bench/engine_bench.py
+	$(PY) bench/circuit_bench.py
 
 ## fuzz: libFuzzer targets for the engine's parsers (Debian clang)
 fuzz:

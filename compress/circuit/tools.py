@@ -1,7 +1,7 @@
 """The external programs the circuit commands run, and what to install when one is missing.
 
-They are Debian packages; ``scripts/install_hardware_tools.sh`` (called by ``make test``)
-installs them when missing, and without them a command says which package to install instead of
+They are Debian packages; ``scripts/slurm/install_deps.sh`` (called by ``make test``) installs
+them when missing, and without them a command says which package to install instead of
 failing with an obscure ``FileNotFoundError``.
 """
 

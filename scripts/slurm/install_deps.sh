@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install what the cluster tests need (Debian): Slurm (slurmctld, slurmd, client tools), munge,
-# the shell linter and zip. Only missing tools are installed, so a prepared machine pays nothing; a fresh
-# CI machine running as root gets everything. Without root and with tools missing it says what to
-# install instead of failing later in an obscure way.
+# the shell linter and zip; and what the circuit commands run (circuit:simulate, circuit:synth,
+# circuit:export --render): Icarus Verilog, Yosys and Graphviz. Only missing tools are installed,
+# so a prepared machine pays nothing; a fresh CI machine running as root gets everything. Without
+# root and with tools missing it says what to install instead of failing later in an obscure way.
 set -euo pipefail
 
 declare -A package_of=(
@@ -14,6 +15,9 @@ declare -A package_of=(
     [shellcheck]=shellcheck
     [zip]=zip
     [unzip]=unzip
+    [iverilog]=iverilog
+    [yosys]=yosys
+    [dot]=graphviz
 )
 
 missing=()
