@@ -341,12 +341,14 @@ def _synth(args: argparse.Namespace, settings: Settings) -> int:
         area = f"{report.liberty_area:.6g}" if report.liberty_area is not None else "not reported"
         print(
             f"mapped to {args.liberty}: {report.liberty_cell_count} cells, area {area} "
-            "(library area unit)"
+            "(the library's area unit, um2 for most libraries)"
         )
+        for cell, count in report.liberty_cells.items():
+            print(f"  {cell:<12} {count}")
         if report.liberty_area:
             print(
                 f"  gate table area / library area = {cost.area_um2 / report.liberty_area:.3g} "
-                "(> 1: the table is pessimistic for this circuit)"
+                "(if the library's unit is um2: > 1 means the table is pessimistic here)"
             )
     if report.problems or report.warnings:
         print(f"yosys check: {report.problems} problem(s); warnings:")
