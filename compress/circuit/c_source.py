@@ -11,14 +11,17 @@ reduced as the Verilog export does (see :mod:`compress.circuit.verilog`).
 
 from __future__ import annotations
 
-from compress.circuit.chromosome import ID_FUNCTION, Circuit, function_name
+from compress.circuit.chromosome import (
+    BINARY_OPERATORS,
+    ID_FUNCTION,
+    LEFT_SHIFTS,
+    RIGHT_SHIFTS,
+    Circuit,
+    function_name,
+)
 from compress.circuit.costs import CircuitCost
 from compress.circuit.verilog import header_lines, identifier
 from compress.energy.functions import DEMUX_ID, MUX_ID
-
-_SHIFT_RIGHT = {6: 2, 7: 1, 15: 3, 16: 4, 17: 5}
-_SHIFT_LEFT = {12: 1, 18: 2, 19: 3, 20: 4, 21: 5}
-_BINARY = {1: "+", 2: "-", 3: "*", 8: "&", 9: "|", 10: "^"}
 
 _HELPERS = """\
 static inline uint8_t tc_sar(uint8_t a, unsigned k)
@@ -43,7 +46,7 @@ def _pin(circuit: Circuit, pin: int) -> str:
 def _expression(circuit: Circuit, function_id: int, operands: list[str], k: int) -> str:
     a = operands[0] if operands else "0u"
     if function_id == ID_FUNCTION:
-        return operands[min(k, len(operands) - 1)]
+        return operands[circuit.id_operand(k, len(operands))]
     if function_id == DEMUX_ID:
         if circuit.selector_bits == 0:
             return a if k == 0 else "0u"
@@ -53,13 +56,13 @@ def _expression(circuit: Circuit, function_id: int, operands: list[str], k: int)
             return a
         cases = [f"(sel % {circuit.arity}u == {r}u) ? {v}" for r, v in enumerate(operands)]
         return " : ".join(cases) + " : 0u"
-    if function_id in _BINARY:
+    if function_id in BINARY_OPERATORS:
         b = operands[1] if len(operands) > 1 else "0u"
-        return f"(unsigned){a} {_BINARY[function_id]} (unsigned){b}"
-    if function_id in _SHIFT_RIGHT:
-        return f"tc_sar({a}, {_SHIFT_RIGHT[function_id]}u)"
-    if function_id in _SHIFT_LEFT:
-        return f"(unsigned){a} << {_SHIFT_LEFT[function_id]}"
+        return f"(unsigned){a} {BINARY_OPERATORS[function_id]} (unsigned){b}"
+    if function_id in RIGHT_SHIFTS:
+        return f"tc_sar({a}, {RIGHT_SHIFTS[function_id]}u)"
+    if function_id in LEFT_SHIFTS:
+        return f"(unsigned){a} << {LEFT_SHIFTS[function_id]}"
     simple = {
         0: f"127u - (unsigned){a}",
         4: f"0u - (unsigned){a}",

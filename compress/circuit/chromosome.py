@@ -31,6 +31,14 @@ from compress.errors import CompressError
 ID_FUNCTION = 100
 """The engine's identity gate (free; with ``fo`` > 1 pin k passes input k)."""
 
+RIGHT_SHIFTS = {6: 2, 7: 1, 15: 3, 16: 4, 17: 5}
+"""Arithmetic right shifts: function id → bits (quarter, half, r_shift_3..5)."""
+LEFT_SHIFTS = {12: 1, 18: 2, 19: 3, 20: 4, 21: 5}
+"""Truncating left shifts: function id → bits (double, l_shift_2..5)."""
+BINARY_OPERATORS = {1: "+", 2: "-", 3: "*", 8: "&", 9: "|", 10: "^"}
+"""Two-input gates and their operator, the same token in Verilog and C (8-bit wrap applied by
+the exporter)."""
+
 _HEADER = re.compile(r"\s*\{\s*(\d+(?:\s*,\s*\d+){6})\s*\}")
 _GROUP = re.compile(r"\(\s*(?:\[\s*\d+\s*\]\s*)?([-+\d,\s]*)\)")
 
@@ -98,6 +106,11 @@ class Circuit:
         else:
             count = base_arity(function_id)
         return min(count, self.arity)
+
+    @staticmethod
+    def id_operand(k: int, operand_count: int) -> int:
+        """Which used input output pin ``k`` of an ID gate passes (the last one past the end)."""
+        return min(k, operand_count - 1)
 
     def operands(self, node: Node) -> tuple[int, ...]:
         """The pins a node really reads."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sympy
 
-from compress.circuit.chromosome import ID_FUNCTION, Circuit
+from compress.circuit.chromosome import ID_FUNCTION, LEFT_SHIFTS, RIGHT_SHIFTS, Circuit
 from compress.energy.functions import DEMUX_ID, FUNCTION_NAMES, MUX_ID
 
 
@@ -46,7 +46,7 @@ def _gate(circuit: Circuit, function_id: int, ops: list[sympy.Expr], k: int) -> 
     b = ops[1] if len(ops) > 1 else sympy.Integer(0)
     selector = ITEM if circuit.selector_bits else sympy.Integer(0)
     if function_id == ID_FUNCTION:
-        return ops[min(k, len(ops) - 1)]
+        return ops[circuit.id_operand(k, len(ops))]
     if function_id == DEMUX_ID:
         return sympy.Piecewise((a, sympy.Eq(selector, k)), (0, True))
     if function_id == MUX_ID:
@@ -56,12 +56,10 @@ def _gate(circuit: Circuit, function_id: int, ops: list[sympy.Expr], k: int) -> 
             (op, sympy.Eq(sympy.Mod(selector, circuit.arity), r)) for r, op in enumerate(ops)
         ]
         return sympy.Piecewise(*choices, (0, True))
-    shifts_right = {6: 2, 7: 1, 15: 3, 16: 4, 17: 5}
-    shifts_left = {12: 1, 18: 2, 19: 3, 20: 4, 21: 5}
-    if function_id in shifts_right:
-        return sympy.floor(a / 2 ** shifts_right[function_id])
-    if function_id in shifts_left:
-        return wrap8(a * 2 ** shifts_left[function_id])
+    if function_id in RIGHT_SHIFTS:
+        return sympy.floor(a / 2 ** RIGHT_SHIFTS[function_id])
+    if function_id in LEFT_SHIFTS:
+        return wrap8(a * 2 ** LEFT_SHIFTS[function_id])
     table = {
         0: lambda: wrap8(127 - a),
         1: lambda: wrap8(a + b),

@@ -18,13 +18,17 @@ from __future__ import annotations
 
 import re
 
-from compress.circuit.chromosome import ID_FUNCTION, Circuit, function_name
+from compress.circuit.chromosome import (
+    BINARY_OPERATORS,
+    ID_FUNCTION,
+    LEFT_SHIFTS,
+    RIGHT_SHIFTS,
+    Circuit,
+    function_name,
+)
 from compress.circuit.costs import CircuitCost
 from compress.energy.functions import DEMUX_ID, MUX_ID
 
-_SHIFT_RIGHT = {6: 2, 7: 1, 15: 3, 16: 4, 17: 5}
-_SHIFT_LEFT = {12: 1, 18: 2, 19: 3, 20: 4, 21: 5}
-_BINARY = {1: "+", 2: "-", 3: "*", 8: "&", 9: "|", 10: "^"}
 _CONSTANTS = {22: 1, 23: -1, 24: 0}
 CHROMOSOME_LINE = 96
 """Characters of the chromosome per header line: Icarus Verilog's scanner cannot take a 100 kB
@@ -61,7 +65,7 @@ def gate_expression(circuit: Circuit, function_id: int, operands: list[str], k: 
     """The value of output pin ``k`` of a gate whose used inputs are named ``operands``."""
     a = operands[0] if operands else "8'h00"
     if function_id == ID_FUNCTION:
-        return operands[min(k, len(operands) - 1)]
+        return operands[circuit.id_operand(k, len(operands))]
     if function_id == DEMUX_ID:
         if circuit.selector_bits == 0:
             return a if k == 0 else "8'h00"
@@ -82,14 +86,14 @@ def gate_expression(circuit: Circuit, function_id: int, operands: list[str], k: 
         for r in reversed(residues[:-1]):
             choice = f"({selector_condition(circuit, circuit.arity, r)}) ? {chosen(r)} : {choice}"
         return choice
-    if function_id in _BINARY:
+    if function_id in BINARY_OPERATORS:
         b = operands[1] if len(operands) > 1 else "8'h00"
-        return f"{a} {_BINARY[function_id]} {b}"
-    if function_id in _SHIFT_RIGHT:
-        s = _SHIFT_RIGHT[function_id]
+        return f"{a} {BINARY_OPERATORS[function_id]} {b}"
+    if function_id in RIGHT_SHIFTS:
+        s = RIGHT_SHIFTS[function_id]
         return f"{{{{{s}{{{a}[7]}}}}, {a}[7:{s}]}}"
-    if function_id in _SHIFT_LEFT:
-        s = _SHIFT_LEFT[function_id]
+    if function_id in LEFT_SHIFTS:
+        s = LEFT_SHIFTS[function_id]
         return f"{{{a}[{7 - s}:0], {s}'b0}}"
     simple = {
         0: f"8'h7f - {a}",
