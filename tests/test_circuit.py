@@ -180,6 +180,8 @@ def test_bad_chromosomes_are_one_line_errors(capsys):
     for text, message in cases.items():
         with pytest.raises(CompressError, match=message):
             parse_chromosome(text)
+    code, _, err = cli(["circuit:export", "no/such/folder", "1", "--format", "c"], capsys)
+    assert code == 2 and "nor an existing sub-experiment folder" in err
     code, _, err = cli(["circuit:export", "{4,1,1,1,2,1,1}([4]7,0,1)(4)", "--format", "c"], capsys)
     assert code == 2
     assert err.count("\n") == 1 and "reads pin 7" in err

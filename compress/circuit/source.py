@@ -59,6 +59,11 @@ def load_circuit(
     path = Path(argument).expanduser()
     if not argument.startswith("@") and path.is_dir():
         return _load_run(path, run, output_arity, value_min, value_max)
+    if not argument.startswith("@") and not argument.lstrip().startswith("{"):
+        raise CompressError(
+            f"CIRCUIT {argument[:80]!r} is neither a chromosome string ({{in,out,...}}(...)...), "
+            "an @file holding one, nor an existing sub-experiment folder"
+        )
     if run is not None:
         raise CompressError(
             f"a run number ({run}) only goes with a sub-experiment folder; {argument[:60]!r} "
