@@ -111,7 +111,7 @@ def measure(label: str, circuit: Circuit, data: Path, reference, gates: Path, wo
         folder = work / f"{label}-{language}"
         folder.mkdir()
         result, wall, cpu = timed(lambda run=run, folder=folder: run(circuit, inputs, folder))
-        outputs = result[0] if isinstance(result, tuple) else result
+        outputs = result[0]
         matched = simulate.compare(reference, outputs).summary()
         print(f"  {language:<8} simulate          {wall:6.2f} s wall {cpu:6.2f} s CPU  {matched}")
     report, wall, cpu = timed(lambda: synthesise(circuit, workdir=work))

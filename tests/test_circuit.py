@@ -70,7 +70,8 @@ def prove(circuit, data: Path, cgp_binary: Path, tmp_path: Path) -> None:
     reference = simulate.engine_weights(circuit, data, cgp_binary, tmp_path)
     inputs = simulate.read_inputs(data, circuit)
     (tmp_path / "v").mkdir()
-    verilog = simulate.simulate_verilog(circuit, inputs, tmp_path / "v")
+    verilog, warnings = simulate.simulate_verilog(circuit, inputs, tmp_path / "v")
+    assert warnings == ""
     result = simulate.compare(reference, verilog)
     assert result.ok, result.differences
     (tmp_path / "c").mkdir()

@@ -177,21 +177,23 @@ def _stimulus_hex(inputs: np.ndarray) -> str:
 
 def simulate_verilog(
     circuit: Circuit, inputs: np.ndarray, workdir: Path, *, name: str = "circuit"
-) -> np.ndarray:
-    """Outputs ``[items, output_count]`` of the Verilog export under Icarus Verilog."""
+) -> tuple[np.ndarray, str]:
+    """Outputs ``[items, output_count]`` of the Verilog export under Icarus Verilog, and what
+    ``iverilog -Wall`` warned about (empty for a clean export)."""
     iverilog, vvp = require_tool("iverilog"), require_tool("vvp")
     name = identifier(name)
     (workdir / "circuit.v").write_text(to_verilog(circuit, name=name), encoding="utf-8")
     (workdir / "tb.v").write_text(testbench(circuit, name), encoding="utf-8")
     (workdir / "stimulus.hex").write_text(_stimulus_hex(inputs), encoding="utf-8")
-    _run(
-        [str(iverilog), "-g2005", "-o", "sim.vvp", "-s", "tb", "circuit.v", "tb.v"],
+    built = _run(
+        [str(iverilog), "-Wall", "-g2005", "-o", "sim.vvp", "-s", "tb", "circuit.v", "tb.v"],
         workdir,
         "iverilog",
     )
     _run([str(vvp), "-n", "sim.vvp"], workdir, "vvp")
     text = (workdir / "outputs.txt").read_text(encoding="utf-8")
-    return _parse_outputs(text, circuit.dataset_size, circuit.output_count, "the testbench")
+    outputs = _parse_outputs(text, circuit.dataset_size, circuit.output_count, "the testbench")
+    return outputs, (built.stderr + built.stdout).strip()
 
 
 def c_driver(circuit: Circuit, name: str) -> str:

@@ -144,6 +144,7 @@ def to_verilog(
     out: list[str] = [
         "// " + line for line in header_lines(circuit, cost, source or "a chromosome")
     ]
+    out.append("`timescale 1ns/1ps")
     out.append("`default_nettype none")
     ports = [f"    input wire [{8 * circuit.input_count - 1}:0] in"]
     if circuit.selector_bits:

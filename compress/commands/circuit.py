@@ -291,13 +291,13 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
             workdir.mkdir()
             started = time.monotonic()
             if language == "verilog":
-                actual = simulate.simulate_verilog(circuit, inputs, workdir, name=name)
+                actual, warnings = simulate.simulate_verilog(circuit, inputs, workdir, name=name)
                 tool = "Icarus Verilog"
             else:
                 actual, warnings = simulate.run_c(circuit, inputs, workdir, name=name)
-                tool = "system C compiler" + (
-                    f"; compiler said: {warnings[:200]}" if warnings else ""
-                )
+                tool = "system C compiler"
+            if warnings:
+                tool += f"; compiler said: {' '.join(warnings.split())[:200]}"
             comparison = simulate.compare(reference, actual, limit=max(args.differences, 0))
             seconds = time.monotonic() - started
             print(f"{language} ({tool}): {comparison.summary()} [{seconds:.1f} s]")
