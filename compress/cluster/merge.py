@@ -22,8 +22,8 @@ from pathlib import Path
 
 from compress.atomic import atomic_path
 from compress.cluster.prepare import job_from_folder
-from compress.cluster.status import run_finished
 from compress.errors import CompressError
+from compress.experiments.layout import run_finished
 
 MODES = ("all", "lean")
 TOP_FILES = ("train_cgp.config", "train.data", "gate_parameters.txt", "gate_parameters.csv")
@@ -146,6 +146,7 @@ def merge_batches(
         if unfinished:
             report.failed_batches[batch.name] = unfinished
     _fix_run_count(building, max(seen, default=0), batches)
+    _merged_sidecar(batches[-1], building, name)
     (building / "merge_report.txt").write_text(report.summary().replace(str(target), name) + "\n")
     old = results / f".{name}.old"
     shutil.rmtree(old, ignore_errors=True)
@@ -199,6 +200,22 @@ def _fix_run_count(folder: Path, last_run: int, batches: list[Path]) -> None:
     end = max(job_from_folder(batch).end_run for batch in batches)
     config["number_of_runs"] = max(end, last_run)
     config.save(config_path)
+
+
+def _merged_sidecar(last_batch: Path, folder: Path, name: str) -> None:
+    """The merged folder's ``experiment.json``: the last batch's, as one unbatched folder."""
+    from compress.engine.config import CGPConfig
+    from compress.experiments.sidecar import read_sidecar, write_sidecar
+
+    sidecar = read_sidecar(last_batch)
+    if sidecar is None:
+        return
+    sidecar["sub_experiment"] = name
+    sidecar.setdefault("factors", {})["batch"] = None
+    config_path = folder / "train_cgp.config"
+    if config_path.is_file():
+        sidecar["engine_config"] = dict(CGPConfig.load(config_path).items())
+    write_sidecar(folder, sidecar)
 
 
 def _archive(folder: Path, target: Path) -> Path:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from compress.engine.config import CGPConfig
 from compress.errors import CompressError
+from compress.experiments.layout import batch_start_run
 from compress.settings import Settings
 
 
@@ -69,14 +70,11 @@ def job_from_folder(folder: Path, name: str | None = None) -> PreparedJob:
 
 
 def _batch_start(name: str, end: int) -> int | None:
-    """Batch ``i`` of equal steps ending at ``end`` starts at ``end * i / (i + 1)``."""
+    """The first run of a ``<name>_batch_<i>`` folder whose config ends at ``end``."""
     head, sep, index = name.rpartition("_batch_")
     if not sep or not index.isdigit():
         return None
-    i = int(index)
-    if end % (i + 1):
-        return None
-    return end // (i + 1) * i
+    return batch_start_run(int(index), end)
 
 
 def experiment_name_of(args: argparse.Namespace) -> str:
@@ -103,16 +101,21 @@ def prepare_experiment(
 
     Returns the experiment name, that top folder and the jobs in sub-experiment order.
     """
-    from compress.experiments.base import build_experiment
+    from compress.experiments.registry import build_experiment
+    from compress.experiments.rerun import prepare_folders
 
     name = experiment_name_of(args)
     experiment = build_experiment(name, args, settings, prepare=True)
     top = (experiment_env_of(args, settings) / getattr(experiment, "name", name)).resolve()
     jobs: list[PreparedJob] = []
-    for sub in experiment.sub_experiments():
-        folder = top / sub.name
-        folder.mkdir(parents=True, exist_ok=True)
-        sub.write_environment(folder, relative_paths=True)
+    plans = prepare_folders(
+        experiment.sub_experiments(),
+        top,
+        force=getattr(args, "force", False),
+        command=f"{name}:{getattr(args, 'action', 'train-pbs')}",
+    )
+    for plan in plans:
+        sub, folder = plan.sub, plan.folder
         start, end = run_range(sub.config)
         population = sub.config.get("population_max")
         jobs.append(
