@@ -181,6 +181,7 @@ def test_train_again_skips_finished_runs_and_metrics_skip_existing(trained):
             str(folder.parent),
             "--top",
             "1",
+            "--include-loss",
         ],
         cwd=root,
     )

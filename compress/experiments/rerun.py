@@ -33,8 +33,10 @@ from compress.experiments.layout import (
 from compress.experiments.sidecar import read_sidecar, sha256_file, sha256_text, write_sidecar
 from compress.experiments.sub_experiment import SubExperiment
 
-RUN_CONTROL_KEYS = frozenset({"checkpoint_every"})
-"""Config keys that change how a run is driven but never what it computes."""
+RUN_CONTROL_KEYS = frozenset({"checkpoint_every", "time_budget"})
+"""Config keys that drive a run without defining the experiment: the checkpoint interval, and
+the wall-clock budget (a run under a budget is not reproducible anyway, and resuming with
+another budget is how an interrupted run is finished)."""
 NOT_COMPARED = frozenset(ENVIRONMENT_PATHS) | CLI_ONLY_KEYS | RUN_CONTROL_KEYS | {"number_of_runs"}
 """Paths are the layout's (the original's folders hold absolute ones); run counts have their
 own rule."""
