@@ -94,6 +94,10 @@ def original_folder(tmp_path_factory):
         old / "train_statistics" / "fitness" / "statistics.2.csv.zip", "w"
     ) as archive:
         archive.write(stats / "statistics.2.csv", "statistics.2.csv")
+    # As the original's merge leaves them: result configs (run 2 zipped), no weights folder.
+    shutil.copy(fresh / "cgp_configs" / "cgp.1.config", old / "cgp_configs" / "cgp.1.config")
+    with zipfile.ZipFile(old / "cgp_configs" / "cgp.2.config.zip", "w") as archive:
+        archive.write(fresh / "cgp_configs" / "cgp.2.config", "cgp.2.config")
     return root, old
 
 

@@ -33,6 +33,7 @@ from compress.cluster.jobs import (
 )
 from compress.cluster.slurm import array_spec
 from compress.errors import CompressError
+from compress.experiments.layout import run_finished
 from compress.settings import Settings
 
 DEFAULT_TEMPLATE = TEMPLATES_DIR / "model_metrics.job"
@@ -154,7 +155,7 @@ def runs_of(folder: Path, pattern: str) -> list[int]:
 
 
 def pending_folders(experiment_path: Path, args: argparse.Namespace) -> list[str]:
-    """Sub-experiment folders with at least one run lacking its model-metrics CSV."""
+    """Sub-experiment folders with at least one finished run lacking its model-metrics CSV."""
     if not experiment_path.is_dir():
         raise CompressError(
             f"experiment folder {experiment_path} does not exist; pass --experiment-path"
@@ -167,7 +168,7 @@ def pending_folders(experiment_path: Path, args: argparse.Namespace) -> list[str
             continue
         if not any(fnmatch.fnmatch(folder.name, glob) for glob in globs):
             continue
-        runs = runs_of(folder, pattern)
+        runs = [run for run in runs_of(folder, pattern) if run_finished(folder, run)]
         if any(not metrics_csv(experiment_path, args, folder.name, run).exists() for run in runs):
             pending.append(folder.name)
     return pending

@@ -56,7 +56,7 @@ def job_from_folder(folder: Path, name: str | None = None) -> PreparedJob:
         )
     config = CGPConfig.load(config_path)
     start, end = run_range(config)
-    batch = _batch_start(folder.name, end)
+    batch = _batch_start(folder, end)
     if batch is not None:
         start = batch
     population = config.get("population_max")
@@ -69,12 +69,19 @@ def job_from_folder(folder: Path, name: str | None = None) -> PreparedJob:
     )
 
 
-def _batch_start(name: str, end: int) -> int | None:
-    """The first run of a ``<name>_batch_<i>`` folder whose config ends at ``end``."""
-    head, sep, index = name.rpartition("_batch_")
-    if not sep or not index.isdigit():
+def _batch_start(folder: Path, end: int) -> int | None:
+    """The first run of a batch folder whose config ends at ``end``: its batch index from the
+    sidecar, else (the original's folders) from the ``<name>_batch_<i>`` name."""
+    from compress.experiments.sidecar import read_sidecar
+
+    sidecar = read_sidecar(folder)
+    if sidecar is not None:
+        index = (sidecar.get("factors") or {}).get("batch")
+        return None if index is None else batch_start_run(int(index), end)
+    head, sep, text = folder.name.rpartition("_batch_")
+    if not sep or not text.isdigit():
         return None
-    return batch_start_run(int(index), end)
+    return batch_start_run(int(text), end)
 
 
 def experiment_name_of(args: argparse.Namespace) -> str:

@@ -9,21 +9,17 @@ from __future__ import annotations
 import fnmatch
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from compress.engine.config import CGPConfig
 from compress.errors import CompressError
 from compress.experiments.layout import CONFIG_FILE, NOT_SUB_EXPERIMENTS, batch_start_run
 from compress.experiments.sidecar import read_sidecar
-
-if TYPE_CHECKING:
-    from compress.experiments.experiment import Experiment
-    from compress.experiments.sub_experiment import SubExperiment
+from compress.experiments.sub_experiment import ExperimentSource, SubExperiment
 
 _BATCH = re.compile(r"_batch_(\d+)$")
 
 
-def results_folder(experiment: Experiment) -> Path:
+def results_folder(experiment: ExperimentSource) -> Path:
     """Where this experiment's sub-experiment folders are (for evaluate/model-metrics)."""
     path = getattr(experiment.args, "experiment_path", None)
     if path:
@@ -43,7 +39,7 @@ def results_folder(experiment: Experiment) -> Path:
     )
 
 
-def folder_fields(experiment: Experiment, path: Path) -> tuple[dict, int | None] | None:
+def folder_fields(experiment: ExperimentSource, path: Path) -> tuple[dict, int | None] | None:
     """(name fields, batch index) of a folder: from its sidecar, else from its name; ``None``
     when the folder is not one of this experiment's sub-experiments."""
     sidecar = read_sidecar(path)
@@ -61,7 +57,7 @@ def folder_fields(experiment: Experiment, path: Path) -> tuple[dict, int | None]
     return fields, int(match.group(1)) if match else None
 
 
-def discover(experiment: Experiment, folder: Path) -> list[SubExperiment]:
+def discover(experiment: ExperimentSource, folder: Path) -> list[SubExperiment]:
     """Rebuild the sub-experiments whose folders (with ``train_cgp.config``) are in ``folder``,
     filtered by the ``--experiment`` globs."""
     if not folder.is_dir():

@@ -276,28 +276,31 @@ class Experiment:
     def make_sub(
         self, fields: Mapping[str, Any], *, folder_config: CGPConfig | None = None
     ) -> SubExperiment:
-        combinations, values, modifications = self.build(fields)
+        """A planned sub-experiment, or (``folder_config``) one found on disk, whose selection
+        is built only when asked for."""
         if folder_config is not None:
-            config = folder_config
-        else:
-            config = self.base()
-            config.update(values)
-            if getattr(self.args, "multiplex", False) and len(combinations) > 1:
-                config["function_count"] = max(int(config.get("function_count", 27)), 29)
-                config["function_output_arity"] = max(
-                    int(config.get("function_output_arity", 1)), 2
-                )
-            overrides = self.cgp_overrides()
-            config.update(overrides)
-            config.update(self.engine_settings())
-            self._apply_logging_threshold(config, combinations)
+            return SubExperiment(
+                name=self.format_name(fields),
+                config=folder_config,
+                built=None,
+                experiment=self,
+                fields=dict(fields),
+            )
+        combinations, values, modifications = self.build(fields)
+        config = self.base()
+        config.update(values)
+        if getattr(self.args, "multiplex", False) and len(combinations) > 1:
+            config["function_count"] = max(int(config.get("function_count", 27)), 29)
+            config["function_output_arity"] = max(int(config.get("function_output_arity", 1)), 2)
+        config.update(self.cgp_overrides())
+        config.update(self.engine_settings())
+        self._apply_logging_threshold(config, combinations)
         return SubExperiment(
             name=self.format_name(fields),
             config=config,
-            combinations=list(combinations),
+            built=(list(combinations), dict(modifications)),
             experiment=self,
             fields=dict(fields),
-            modifications=modifications,
         )
 
     def _apply_logging_threshold(self, config: CGPConfig, combinations) -> None:
@@ -348,10 +351,9 @@ class Experiment:
                     SubExperiment(
                         name=f"{sub.name}_batch_{index}",
                         config=config,
-                        combinations=sub.combinations,
+                        built=sub.built,
                         experiment=self,
                         fields=sub.fields,
-                        modifications=sub.modifications,
                         batch=index,
                     )
                 )

@@ -8,7 +8,9 @@ and ``checkpoints/checkpoint.{r}.ckpt``. Every path written into a folder's file
 the folder, so a folder can be copied, moved or renamed and keeps working.
 
 :class:`SubExperimentPaths` names each file of one folder (like submitit's ``JobPaths``);
-:func:`run_state` is the one definition of a finished run, used by ``status``, ``evaluate``,
+:meth:`SubExperimentPaths.run_state` is the one definition of a finished run (a result config
+whose ``best_solution`` holds a chromosome, and the run's weights file unless the folder keeps no
+``weights/`` at all, as the original's merged folders), used by ``status``, ``evaluate``,
 ``model-metrics``, ``merge``, ``resubmit`` and (as :data:`FINISHED_RUN_SHELL`) the job scripts.
 """
 
@@ -64,8 +66,9 @@ _BEST_SOLUTION = re.compile(r"^best_solution:.*chromosome:(?P<chromosome>\S+)", 
 
 FINISHED_RUN_SHELL = (
     "run_finished() {  # the finished-run rule of compress/experiments/layout.py\n"
-    '    grep -Eq "^best_solution:.*chromosome:[^[:space:]]" "cgp_configs/cgp.$1.config" '
-    '2>/dev/null && [ -f "weights/weights.$1.txt" ]\n'
+    '    { [ -f "weights/weights.$1.txt" ] || [ ! -d weights ]; } && awk \'/^best_solution:/ && '
+    'match($0, /chromosome:[^ \\t]+/) && substr($0, RSTART + 11, RLENGTH - 11) != "null" '
+    '{ found = 1 } END { exit !found }\' "cgp_configs/cgp.$1.config" 2>/dev/null\n'
     "}"
 )
 """The same rule for job scripts (run in the folder; ``$1`` = 1-based run), filled into the
@@ -140,11 +143,16 @@ class SubExperimentPaths:
     def run_state(self, run: int) -> str:
         """:data:`FINISHED`, :data:`CHECKPOINTED` or :data:`UNFINISHED` (the one definition)."""
         text = self.result_text(run)
-        if text is not None and config_chromosome(text) and self.weights(run).is_file():
+        if text is not None and config_chromosome(text) and self.has_weights(run):
             return FINISHED
         if any(self.checkpoint(run).parent.glob(f"checkpoint.{run}.*")):
             return CHECKPOINTED
         return UNFINISHED
+
+    def has_weights(self, run: int) -> bool:
+        """The run's weights file exists, or the folder keeps no weights at all: the original's
+        merge (``experiment.sh merge``) carries only zipped result configs and statistics."""
+        return self.weights(run).is_file() or not self.weights(run).parent.is_dir()
 
     def finished_runs(self, runs) -> list[int]:
         return [run for run in runs if self.run_state(run) == FINISHED]

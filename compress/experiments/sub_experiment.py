@@ -6,9 +6,11 @@ relative to itself, so it can be copied, moved or renamed; the engine is always 
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import torch
 
@@ -31,23 +33,66 @@ from compress.experiments.sidecar import (
     write_sidecar,
 )
 from compress.selection import Combination, Values, item_values
+from compress.settings import Settings
 
-if TYPE_CHECKING:
-    from compress.experiments.experiment import Experiment
+
+class ExperimentSource(Protocol):
+    """What a sub-experiment (and discovery) asks of its experiment; :class:`Experiment` of
+    :mod:`compress.experiments.experiment` provides it (declared here so neither module imports
+    the other back)."""
+
+    name: str
+    name_format: str
+    prefix: str
+    suffix: str
+    metric: str
+    args: argparse.Namespace
+    settings: Settings
+    gate_table_path: Path | None
+    default_function_count: int
+
+    def weights(self) -> dict[str, torch.Tensor]: ...
+    def build(self, fields: Mapping[str, Any]) -> tuple[list[Combination], dict, dict]: ...
+    def model_identity(self) -> dict[str, str | None]: ...
+    def engine_binary(self) -> Path | None: ...
+    def parse_name(self, name: str) -> dict[str, Any] | None: ...
+    def make_sub(
+        self, fields: Mapping[str, Any], *, folder_config: CGPConfig | None = None
+    ) -> SubExperiment: ...
 
 
 @dataclass
 class SubExperiment:
-    """One engine environment: a config, the dataset items and in-memory model changes."""
+    """One engine environment: a config, the dataset items and in-memory model changes.
+
+    A sub-experiment found on disk gets its config from the folder; its selection
+    (``combinations``, ``modifications``) is rebuilt from ``fields`` only when something asks
+    for it, so reading folders (``evaluate``) never loads the model.
+    """
 
     name: str
     config: CGPConfig
-    combinations: list[Combination]
-    experiment: Experiment
+    built: tuple[list[Combination], dict[str, torch.Tensor]] | None
+    """(combinations, modifications), or ``None`` until first asked for."""
+    experiment: ExperimentSource
     fields: dict[str, Any] = field(default_factory=dict)
-    modifications: dict[str, torch.Tensor] = field(default_factory=dict)
-    """Layer -> int8 values this sub-experiment changes in the model before anything else."""
     batch: int | None = None
+
+    def _selection(self) -> tuple[list[Combination], dict[str, torch.Tensor]]:
+        if self.built is None:
+            combinations, _, modifications = self.experiment.build(self.fields)
+            self.built = (list(combinations), dict(modifications))
+        return self.built
+
+    @property
+    def combinations(self) -> list[Combination]:
+        """One selector combination per dataset item (compress/selection.py)."""
+        return self._selection()[0]
+
+    @property
+    def modifications(self) -> dict[str, torch.Tensor]:
+        """Layer -> int8 values this sub-experiment changes in the model before anything else."""
+        return self._selection()[1]
 
     @property
     def dataset_size(self) -> int:
