@@ -132,7 +132,9 @@ def plan_jobs(
                     f"{folder} has no {needed}; it is not a complete experiment folder "
                     "(restore the file or exclude the folder with --experiment)"
                 )
-        runs = finished_runs_of(sub, folder, "measured", args.runs)
+        runs = finished_runs_of(
+            sub, folder, "measured", args.runs or list(found), named=bool(args.runs)
+        )
         mismatch = check_model_fits(sub, folder, allow=args.allow_model_mismatch)
         for run in runs:
             if run not in found:

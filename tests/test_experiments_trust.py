@@ -1,15 +1,20 @@
 """Results you can trust (issue 8): each case of wrong, stale or misplaced results, through the CLI.
 
-Every case runs the real ``compress.py`` on the committed QAT LeNet-5 with the real engine, then
-checks the right behaviour (a one-line-per-reason refusal with a non-zero exit, or the right
-result) and, by sha256 of every file, that no earlier result changed.
+Every case runs the real command line (``compress.cli.main``, in this process to save the start-up
+of a Python with torch per command; the fixture's first command runs ``compress.py`` as a
+subprocess) on the committed QAT LeNet-5 with the real engine, then checks the right behaviour (a
+refusal with a one-line reason and a non-zero exit, or the right result) and, by sha256 of every
+file, that no earlier result changed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
+import subprocess
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -37,6 +42,19 @@ TRAIN = [
 ]
 
 
+def cli(argv: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``compress.py argv`` in this process: exit code, stdout and stderr."""
+    from compress.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exit:
+            code = exit.code if isinstance(exit.code, int) else 2
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
+
+
 def checksums(root: Path) -> dict[str, str]:
     return {
         str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
@@ -45,12 +63,19 @@ def checksums(root: Path) -> dict[str, str]:
     }
 
 
-def train(env: Path, *extra: str, runs: int = 1, command: str = "layer_bypass:train"):
-    return run_cli(
+def train(
+    env: Path,
+    *extra: str,
+    runs: int = 1,
+    command: str = "layer_bypass:train",
+    run=None,
+    checkpoint: Path | None = None,
+):
+    return (run or cli)(
         [
             command,
             MODEL_NAME,
-            str(model_path()),
+            str(checkpoint or model_path()),
             "--experiment-env",
             str(env),
             *TRAIN,
@@ -63,7 +88,7 @@ def train(env: Path, *extra: str, runs: int = 1, command: str = "layer_bypass:tr
 
 
 def metrics(env: Path, *extra: str, checkpoint: Path | None = None):
-    return run_cli(
+    return cli(
         [
             "layer_bypass:model-metrics",
             MODEL_NAME,
@@ -90,7 +115,7 @@ def source(tmp_path_factory):
     """One trained and measured environment (2 runs); tests copy it before changing anything."""
     engine()
     env = tmp_path_factory.mktemp("trust") / "env"
-    result = train(env, runs=2)
+    result = train(env, runs=2, run=run_cli)
     assert result.returncode == 0, result.stderr
     measured = metrics(env)
     assert measured.returncode == 0, measured.stderr
@@ -116,7 +141,7 @@ def test_copied_environment_trains_evaluates_and_measures_on_its_own(source, tmp
     assert extended.returncode == 0, extended.stderr
     assert "extending from 2 to 3 runs" in extended.stderr
     assert (folder / "cgp_configs" / "cgp.3.config").is_file()
-    evaluated = run_cli(
+    evaluated = cli(
         ["layer_bypass:evaluate", MODEL_NAME, str(model_path()), "--experiment-env", str(copy)],
         cwd=tmp_path,
     )
@@ -137,6 +162,10 @@ def test_rerun_with_other_settings_is_refused_then_superseded_with_force(source,
         refused = train(copy, "--mutation-max", "0.5", *extra, runs=2, command=command)
         assert_refused(refused, f"{SUB}:", "mutation_max: 0.15 → 0.5", "--force", "--suffix")
         assert checksums(copy) == before
+    other_checkpoint(tmp_path / "other.pth")
+    refused = train(copy, runs=2, checkpoint=tmp_path / "other.pth")
+    assert_refused(refused, "model checkpoint: ", "other.pth", "train.data: sha256 ")
+    assert checksums(copy) == before
     fewer = train(copy, runs=1)
     assert fewer.returncode == 0, fewer.stderr
     assert "1 run(s) asked for, but runs up to 2 already finished" in fewer.stderr
@@ -217,7 +246,7 @@ def test_unfinished_runs_are_listed_and_never_measured(source, tmp_path):
     (folder / "cgp_configs" / "cgp.2.config").unlink()
     (folder / "checkpoints" / "checkpoint.2.ckpt").write_text("checkpoint\n")
     before = checksums(copy)
-    evaluated = run_cli(
+    evaluated = cli(
         ["layer_bypass:evaluate", MODEL_NAME, str(model_path()), "--experiment-env", str(copy)],
         cwd=tmp_path,
     )
@@ -230,7 +259,7 @@ def test_unfinished_runs_are_listed_and_never_measured(source, tmp_path):
     assert measured.returncode == 0, measured.stderr
     produced = sorted(p.name for p in (copy / "layer_bypass" / "model_metrics").glob("*.csv"))
     assert produced == [f"default.test.{SUB}.1.csv"]
-    status = run_cli(
+    status = cli(
         ["layer_bypass:status", "--experiment-env", str(copy), "--no-scheduler"], cwd=tmp_path
     )
     assert status.returncode == 0, status.stderr

@@ -37,7 +37,15 @@ RUN_CONTROL_KEYS = frozenset({"checkpoint_every", "time_budget"})
 """Config keys that drive a run without defining the experiment: the checkpoint interval, and
 the wall-clock budget (a run under a budget is not reproducible anyway, and resuming with
 another budget is how an interrupted run is finished)."""
-NOT_COMPARED = frozenset(ENVIRONMENT_PATHS) | CLI_ONLY_KEYS | RUN_CONTROL_KEYS | {"number_of_runs"}
+UNUSED_KEYS = frozenset({"learning_rate", "learning_rate_file"})
+"""Keys the original's configs carry that no engine reads."""
+NOT_COMPARED = (
+    frozenset(ENVIRONMENT_PATHS)
+    | CLI_ONLY_KEYS
+    | RUN_CONTROL_KEYS
+    | UNUSED_KEYS
+    | {"number_of_runs"}
+)
 """Paths are the layout's (the original's folders hold absolute ones); run counts have their
 own rule."""
 

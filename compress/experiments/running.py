@@ -265,15 +265,20 @@ def evaluate_chromosomes(
 
 
 def finished_runs_of(
-    sub: SubExperiment, folder: Path, action: str, runs: list[int] | None = None
+    sub: SubExperiment,
+    folder: Path,
+    action: str,
+    runs: list[int] | None = None,
+    *,
+    named: bool = False,
 ) -> list[int]:
     """The finished ones of ``runs`` (default: the sub-experiment's); unfinished ones are
-    listed, never measured. Runs the user named (``runs``) must all be finished."""
+    listed, never measured. Runs the user ``named`` (``--runs``) must all be finished."""
     paths = SubExperimentPaths(folder)
     states = {run: paths.run_state(run) for run in (runs if runs is not None else sub.runs())}
     finished = [run for run, state in states.items() if state == FINISHED]
     unfinished = [run for run, state in states.items() if state != FINISHED]
-    if unfinished and runs is not None:
+    if unfinished and named:
         listed = ", ".join(f"{run} ({states[run]})" for run in unfinished)
         raise CompressError(
             f"{sub.name}: run(s) {listed} not finished, so not a result; finish them with "
