@@ -38,7 +38,14 @@ from compress.engine.files import (
     write_csv_atomic,
 )
 from compress.errors import CompressError
-from compress.experiments.layout import CONFIG_FILE, TRAIN_DATA
+from compress.experiments.layout import (
+    CONFIG_FILE,
+    GATE_PARAMETERS_TXT,
+    METRICS_RESULT_PATTERN,
+    MODEL_METRICS_DIR,
+    STATISTICS_DIR,
+    TRAIN_DATA,
+)
 from compress.experiments.model_fit import check_model_fits
 from compress.experiments.running import (
     discovered_experiment,
@@ -91,12 +98,12 @@ class MetricsJob:
     inputs: dict = field(default_factory=dict)
 
 
-REQUIRED_FILES = (CONFIG_FILE, TRAIN_DATA, "gate_parameters.txt")
+REQUIRED_FILES = (CONFIG_FILE, TRAIN_DATA, GATE_PARAMETERS_TXT)
 
 
 def statistics_runs(folder: Path, pattern: str) -> dict[int, Path]:
     """Run number -> statistics file in ``train_statistics/fitness`` matching ``pattern``."""
-    fitness = folder / "train_statistics" / "fitness"
+    fitness = folder / STATISTICS_DIR
     if "{run}" not in pattern:
         raise CompressError(f"-s/--statistics-file-format {pattern!r} must contain {{run}}")
     found: dict[int, Path] = {}
@@ -111,7 +118,9 @@ def statistics_runs(folder: Path, pattern: str) -> dict[int, Path]:
 
 
 def output_name(args: argparse.Namespace, sub_name: str, run: int) -> str:
-    return f"{args.dataset or 'default'}.{args.split or 'test'}.{sub_name}.{run}.csv"
+    return METRICS_RESULT_PATTERN.format(
+        dataset=args.dataset or "default", split=args.split or "test", sub=sub_name, run=run
+    )
 
 
 def plan_jobs(
@@ -188,7 +197,7 @@ def model_metrics(args: argparse.Namespace, settings: Settings) -> int:
     experiment = discovered_experiment(args, settings)
     base_folder = experiment.results_folder()
     subs = experiment.sub_experiments()
-    output_dir = base_folder / "model_metrics"
+    output_dir = base_folder / MODEL_METRICS_DIR
     jobs, skipped = plan_jobs(subs, args, output_dir)
     if skipped:
         print(f"model-metrics: {skipped} result file(s) already exist, skipped", file=sys.stderr)

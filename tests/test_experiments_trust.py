@@ -157,8 +157,8 @@ def test_copied_environment_trains_evaluates_and_measures_on_its_own(source, tmp
 def test_rerun_with_other_settings_is_refused_then_superseded_with_force(source, tmp_path):
     copy = copy_of(source, tmp_path)
     before = checksums(copy)
-    for command in ("layer_bypass:train", "layer_bypass:train-pbs"):
-        extra = ["--time-limit", "1:00:00"] if command.endswith("pbs") else []
+    for command in ("layer_bypass:train", "layer_bypass:train-pbs", "layer_bypass:train-slurm"):
+        extra = [] if command.endswith(":train") else ["--time-limit", "1:00:00"]
         refused = train(copy, "--mutation-max", "0.5", *extra, runs=2, command=command)
         assert_refused(refused, f"{SUB}:", "mutation_max: 0.15 → 0.5", "--force", "--suffix")
         assert checksums(copy) == before

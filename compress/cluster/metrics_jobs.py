@@ -33,7 +33,13 @@ from compress.cluster.jobs import (
 )
 from compress.cluster.slurm import array_spec
 from compress.errors import CompressError
-from compress.experiments.layout import run_finished
+from compress.experiments.layout import (
+    CONFIG_FILE,
+    METRICS_RESULT_PATTERN,
+    MODEL_METRICS_DIR,
+    STATISTICS_DIR,
+    run_finished,
+)
 from compress.settings import Settings
 
 DEFAULT_TEMPLATE = TEMPLATES_DIR / "model_metrics.job"
@@ -142,13 +148,14 @@ def metrics_csv(experiment_path: Path, args: argparse.Namespace, sub: str, run: 
     """Where model-metrics writes one run's CSV (workflow spec §5 step 4)."""
     dataset = getattr(args, "dataset", None) or "default"
     split = getattr(args, "split", None) or "test"
-    return experiment_path / "model_metrics" / f"{dataset}.{split}.{sub}.{run}.csv"
+    name = METRICS_RESULT_PATTERN.format(dataset=dataset, split=split, sub=sub, run=run)
+    return experiment_path / MODEL_METRICS_DIR / name
 
 
 def runs_of(folder: Path, pattern: str) -> list[int]:
     """Run numbers with a statistics file matching ``pattern`` (``{run}`` = the number)."""
     regex = re.compile("^" + re.escape(pattern).replace(re.escape("{run}"), r"(\d+)") + "$")
-    fitness = folder / "train_statistics" / "fitness"
+    fitness = folder / STATISTICS_DIR
     if not fitness.is_dir():
         return []
     return sorted(int(m.group(1)) for p in fitness.iterdir() if (m := regex.match(p.name)))
@@ -164,7 +171,7 @@ def pending_folders(experiment_path: Path, args: argparse.Namespace) -> list[str
     pattern = getattr(args, "statistics_file_format", None) or DEFAULT_STATS_FORMAT
     pending = []
     for folder in sorted(p for p in experiment_path.iterdir() if p.is_dir()):
-        if not (folder / "train_cgp.config").is_file():
+        if not (folder / CONFIG_FILE).is_file():
             continue
         if not any(fnmatch.fnmatch(folder.name, glob) for glob in globs):
             continue

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from compress.engine.config import CGPConfig
 from compress.errors import CompressError
-from compress.experiments.layout import batch_start_run
+from compress.experiments.layout import CONFIG_FILE, batch_start_run
 from compress.settings import Settings
 
 
@@ -49,7 +49,7 @@ def run_range(config: CGPConfig) -> tuple[int, int]:
 def job_from_folder(folder: Path, name: str | None = None) -> PreparedJob:
     """A job for an already prepared folder (``train_cgp.config`` + data), e.g. hand-made or old."""
     folder = Path(folder).resolve()
-    config_path = folder / "train_cgp.config"
+    config_path = folder / CONFIG_FILE
     if not config_path.is_file():
         raise CompressError(
             f"{folder} has no train_cgp.config; prepare it with <experiment>:train-pbs"

@@ -32,6 +32,8 @@ RESULT_CONFIG_PATTERN = "cgp_configs/cgp.{run}.config"
 WEIGHTS_PATTERN = "weights/weights.{run}.txt"
 CHECKPOINT_PATTERN = "checkpoints/checkpoint.{run}.ckpt"
 MODEL_METRICS_DIR = "model_metrics"
+METRICS_RESULT_PATTERN = "{dataset}.{split}.{sub}.{run}.csv"
+"""A model-metrics result in ``<experiment folder>/model_metrics/`` (the original's name)."""
 SUPERSEDED_DIR = "superseded"
 """``--force`` moves replaced results here (``superseded/<UTC time>/...``); nothing is deleted."""
 

@@ -31,6 +31,7 @@ from compress.experiments.layout import (
     CONFIG_FILE,
     ENVIRONMENT_PATHS,
     FINISHED,
+    GATE_PARAMETERS_TXT,
     TRAIN_DATA,
     SubExperimentPaths,
 )
@@ -205,7 +206,7 @@ def evaluate_chromosomes(
         raise CompressError(
             f"{folder} has no {CONFIG_FILE}; it is not a complete experiment folder"
         )
-    for needed in (TRAIN_DATA, "gate_parameters.txt"):
+    for needed in (TRAIN_DATA, GATE_PARAMETERS_TXT):
         if not (folder / needed).is_file():
             raise CompressError(f"{folder} has no {needed}; it is not a complete experiment folder")
     chromosome_file = folder / f"chromosomes.{tag}.txt"
@@ -222,7 +223,7 @@ def evaluate_chromosomes(
             "cgp_statistics_file": str(chromosome_file),
             "output_file": str(statistics_file),
             "train_weights_file": str(weights_template),
-            "gate_parameters_file": str(folder / "gate_parameters.txt"),
+            "gate_parameters_file": str(folder / GATE_PARAMETERS_TXT),
         }
     )
     tmp_statistics = statistics_file.with_name(statistics_file.name + ".partial")
