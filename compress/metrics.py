@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -38,11 +38,28 @@ from compress.engine.files import (
     write_csv_atomic,
 )
 from compress.errors import CompressError
-from compress.experiments.base import CONFIG_FILE, TRAIN_DATA, SubExperiment
+from compress.experiments.layout import (
+    CONFIG_FILE,
+    GATE_PARAMETERS_TXT,
+    METRICS_RESULT_PATTERN,
+    MODEL_METRICS_DIR,
+    STATISTICS_DIR,
+    TRAIN_DATA,
+)
+from compress.experiments.model_fit import check_model_fits
 from compress.experiments.running import (
     discovered_experiment,
     engine_binary,
     evaluate_chromosomes,
+    finished_runs_of,
+)
+from compress.experiments.sub_experiment import SubExperiment
+from compress.metrics_inputs import (
+    refuse_stale,
+    result_inputs,
+    stale_differences,
+    supersede_results,
+    write_inputs,
 )
 from compress.selection import inject_weights, restore_weights
 from compress.settings import Settings
@@ -78,14 +95,15 @@ class MetricsJob:
     statistics: Path
     output: Path
     rows: pd.DataFrame
+    inputs: dict = field(default_factory=dict)
 
 
-REQUIRED_FILES = (CONFIG_FILE, TRAIN_DATA, "gate_parameters.txt")
+REQUIRED_FILES = (CONFIG_FILE, TRAIN_DATA, GATE_PARAMETERS_TXT)
 
 
 def statistics_runs(folder: Path, pattern: str) -> dict[int, Path]:
     """Run number -> statistics file in ``train_statistics/fitness`` matching ``pattern``."""
-    fitness = folder / "train_statistics" / "fitness"
+    fitness = folder / STATISTICS_DIR
     if "{run}" not in pattern:
         raise CompressError(f"-s/--statistics-file-format {pattern!r} must contain {{run}}")
     found: dict[int, Path] = {}
@@ -100,19 +118,33 @@ def statistics_runs(folder: Path, pattern: str) -> dict[int, Path]:
 
 
 def output_name(args: argparse.Namespace, sub_name: str, run: int) -> str:
-    return f"{args.dataset or 'default'}.{args.split or 'test'}.{sub_name}.{run}.csv"
+    return METRICS_RESULT_PATTERN.format(
+        dataset=args.dataset or "default", split=args.split or "test", sub=sub_name, run=run
+    )
 
 
 def plan_jobs(
     subs: list[SubExperiment], args: argparse.Namespace, output_dir: Path
 ) -> tuple[list[MetricsJob], int]:
-    """Every (sub-experiment, run) whose CSV does not exist yet; also how many were skipped."""
+    """Every finished (sub-experiment, run) without a result computed from the same inputs;
+    also how many were skipped. Refuses results computed from other inputs (see
+    :mod:`compress.metrics_inputs`) and checks that the model fits each sub-experiment."""
     jobs = []
     skipped = 0
+    stale: dict[Path, list[str]] = {}
     for sub in subs:
         folder = Path(sub.config.path).parent
         found = statistics_runs(folder, args.statistics_file_format)
-        runs = args.runs if args.runs else list(found)
+        for needed in REQUIRED_FILES:
+            if not (folder / needed).is_file():
+                raise CompressError(
+                    f"{folder} has no {needed}; it is not a complete experiment folder "
+                    "(restore the file or exclude the folder with --experiment)"
+                )
+        runs = finished_runs_of(
+            sub, folder, "measured", args.runs or list(found), named=bool(args.runs)
+        )
+        mismatch = check_model_fits(sub, folder, allow=args.allow_model_mismatch)
         for run in runs:
             if run not in found:
                 raise CompressError(
@@ -120,22 +152,26 @@ def plan_jobs(
                     "in train_statistics/fitness (check --runs and -s)"
                 )
             output = output_dir / output_name(args, sub.name, run)
+            model = sub.experiment.model_identity()
+            inputs = result_inputs(args, model, folder, run, found[run], mismatch)
             if output.exists() and not args.only_weights:
-                skipped += 1
-                continue
-            for needed in REQUIRED_FILES:
-                if not (folder / needed).is_file():
-                    raise CompressError(
-                        f"{folder} has no {needed}; it is not a complete experiment folder "
-                        "(restore the file or exclude the folder with --experiment)"
-                    )
+                differences = stale_differences(output, inputs)
+                if not differences:
+                    skipped += 1
+                    continue
+                stale[output] = differences
             rows = select_chromosome_rows(read_statistics(found[run]), args.top)
             if rows.empty:
                 raise CompressError(
                     f"{found[run]} has no row with a chromosome; train with -e/--allowed-mse-error "
                     "so chromosomes are logged, or check that the run finished"
                 )
-            jobs.append(MetricsJob(sub, folder, run, found[run], output, rows))
+            jobs.append(MetricsJob(sub, folder, run, found[run], output, rows, inputs))
+    if stale and not args.force:
+        refuse_stale(stale, output_dir)
+    if stale:
+        moved = supersede_results(list(stale), output_dir)
+        print(f"model-metrics: {len(stale)} old result(s) moved to {moved}", file=sys.stderr)
     return jobs, skipped
 
 
@@ -161,7 +197,7 @@ def model_metrics(args: argparse.Namespace, settings: Settings) -> int:
     experiment = discovered_experiment(args, settings)
     base_folder = experiment.results_folder()
     subs = experiment.sub_experiments()
-    output_dir = base_folder / "model_metrics"
+    output_dir = base_folder / MODEL_METRICS_DIR
     jobs, skipped = plan_jobs(subs, args, output_dir)
     if skipped:
         print(f"model-metrics: {skipped} result file(s) already exist, skipped", file=sys.stderr)
@@ -194,6 +230,7 @@ def model_metrics(args: argparse.Namespace, settings: Settings) -> int:
             continue
         table = metrics_table(job, rows, evaluation, model, dataset, original, baseline, args)
         write_csv_atomic(table, job.output)
+        write_inputs(job.output, job.inputs)
     if baseline is not None:
         print(
             f"model-metrics: baseline top-1 {baseline.top1:.4f}, top-5 {baseline.top5:.4f}"

@@ -166,6 +166,12 @@ def test_train_again_skips_finished_runs_and_metrics_skip_existing(trained):
             *GRID,
             "--number-of-runs",
             "1",
+            "--patience",
+            "20000",
+            "--time-budget",
+            "40",
+            "--seed",
+            "1",
         ],
         cwd=root,
     )
@@ -181,6 +187,7 @@ def test_train_again_skips_finished_runs_and_metrics_skip_existing(trained):
             str(folder.parent),
             "--top",
             "1",
+            "--include-loss",
         ],
         cwd=root,
     )

@@ -19,7 +19,7 @@ from experiment_support import (
 )
 
 from compress.engine.config import CGPConfig
-from compress.experiments.base import build_experiment
+from compress.experiments.registry import build_experiment
 
 OUTER_GROUPS = [
     (0, range(0, 5)),

@@ -35,13 +35,13 @@ from compress.cluster.pbs import PBS_ARRAY_SCRIPT, PBS_SCRIPT, PbsOptions, write
 from compress.cluster.prepare import experiment_env_of, experiment_name_of, prepare_experiment
 from compress.cluster.slurm import SLURM_SCRIPT, SlurmOptions, entries_of, submit, write_slurm_jobs
 from compress.cluster.status import experiment_status, format_status
-from compress.commands.experiment import Action
+from compress.commands.action import Action
 from compress.errors import CompressError
+from compress.experiments.rerun import add_force_argument
 from compress.settings import Settings
 
 ClusterAction = Action
-"""The cluster actions are plain experiment actions (``compress.commands.experiment`` imports
-this module only inside a function, so there is no import cycle)."""
+"""The cluster actions are plain experiment actions (:mod:`compress.commands.action`)."""
 
 
 def _has(parser: argparse.ArgumentParser, flag_or_dest: str) -> bool:
@@ -119,6 +119,7 @@ def _add_job_common(group, parser, *, memory: str) -> None:
     group.add_argument(
         "--submit", action="store_true", help="submit the jobs right away (qsub/sbatch)"
     )
+    add_force_argument(group)
 
 
 # -- train-pbs -----------------------------------------------------------------------------------

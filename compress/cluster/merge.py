@@ -22,11 +22,18 @@ from pathlib import Path
 
 from compress.atomic import atomic_path
 from compress.cluster.prepare import job_from_folder
-from compress.cluster.status import run_finished
 from compress.errors import CompressError
+from compress.experiments.layout import (
+    CONFIG_FILE,
+    GATE_PARAMETERS_CSV,
+    GATE_PARAMETERS_TXT,
+    STATISTICS_DIR,
+    TRAIN_DATA,
+    run_finished,
+)
 
 MODES = ("all", "lean")
-TOP_FILES = ("train_cgp.config", "train.data", "gate_parameters.txt", "gate_parameters.csv")
+TOP_FILES = (CONFIG_FILE, TRAIN_DATA, GATE_PARAMETERS_TXT, GATE_PARAMETERS_CSV)
 LOG_FILES = (
     "jobs_info.txt",
     "exit_code",
@@ -115,7 +122,7 @@ def merge_batches(
     target = results / name
     building = results / f".{name}.merging"
     shutil.rmtree(building, ignore_errors=True)
-    for sub in ("cgp_configs", "train_statistics/fitness", "weights", "logs"):
+    for sub in ("cgp_configs", STATISTICS_DIR, "weights", "logs"):
         (building / sub).mkdir(parents=True, exist_ok=True)
     report = MergeReport(name=name, folder=target, archive=None)
     seen: dict[int, str] = {}
@@ -146,6 +153,7 @@ def merge_batches(
         if unfinished:
             report.failed_batches[batch.name] = unfinished
     _fix_run_count(building, max(seen, default=0), batches)
+    _merged_sidecar(batches[-1], building, name)
     (building / "merge_report.txt").write_text(report.summary().replace(str(target), name) + "\n")
     old = results / f".{name}.old"
     shutil.rmtree(old, ignore_errors=True)
@@ -159,9 +167,9 @@ def merge_batches(
 
 
 def _merge_run(batch: Path, target: Path, run: int, mode: str, top: int) -> None:
-    fitness = batch / "train_statistics" / "fitness"
+    fitness = batch / STATISTICS_DIR
     stats = fitness / f"statistics.{run}.csv"
-    out = target / "train_statistics" / "fitness"
+    out = target / STATISTICS_DIR
     if stats.is_file():
         data = stats.read_bytes()
         if mode == "all":
@@ -192,13 +200,29 @@ def _fix_run_count(folder: Path, last_run: int, batches: list[Path]) -> None:
     """The merged config owns every run: ``number_of_runs`` = the last batch's end."""
     from compress.engine.config import CGPConfig
 
-    config_path = folder / "train_cgp.config"
+    config_path = folder / CONFIG_FILE
     if not config_path.is_file():
         return
     config = CGPConfig.load(config_path)
     end = max(job_from_folder(batch).end_run for batch in batches)
     config["number_of_runs"] = max(end, last_run)
     config.save(config_path)
+
+
+def _merged_sidecar(last_batch: Path, folder: Path, name: str) -> None:
+    """The merged folder's ``experiment.json``: the last batch's, as one unbatched folder."""
+    from compress.engine.config import CGPConfig
+    from compress.experiments.sidecar import read_sidecar, write_sidecar
+
+    sidecar = read_sidecar(last_batch)
+    if sidecar is None:
+        return
+    sidecar["sub_experiment"] = name
+    sidecar.setdefault("factors", {})["batch"] = None
+    config_path = folder / CONFIG_FILE
+    if config_path.is_file():
+        sidecar["engine_config"] = dict(CGPConfig.load(config_path).items())
+    write_sidecar(folder, sidecar)
 
 
 def _archive(folder: Path, target: Path) -> Path:

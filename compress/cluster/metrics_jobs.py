@@ -33,6 +33,13 @@ from compress.cluster.jobs import (
 )
 from compress.cluster.slurm import array_spec
 from compress.errors import CompressError
+from compress.experiments.layout import (
+    CONFIG_FILE,
+    METRICS_RESULT_PATTERN,
+    MODEL_METRICS_DIR,
+    STATISTICS_DIR,
+    run_finished,
+)
 from compress.settings import Settings
 
 DEFAULT_TEMPLATE = TEMPLATES_DIR / "model_metrics.job"
@@ -141,20 +148,21 @@ def metrics_csv(experiment_path: Path, args: argparse.Namespace, sub: str, run: 
     """Where model-metrics writes one run's CSV (workflow spec §5 step 4)."""
     dataset = getattr(args, "dataset", None) or "default"
     split = getattr(args, "split", None) or "test"
-    return experiment_path / "model_metrics" / f"{dataset}.{split}.{sub}.{run}.csv"
+    name = METRICS_RESULT_PATTERN.format(dataset=dataset, split=split, sub=sub, run=run)
+    return experiment_path / MODEL_METRICS_DIR / name
 
 
 def runs_of(folder: Path, pattern: str) -> list[int]:
     """Run numbers with a statistics file matching ``pattern`` (``{run}`` = the number)."""
     regex = re.compile("^" + re.escape(pattern).replace(re.escape("{run}"), r"(\d+)") + "$")
-    fitness = folder / "train_statistics" / "fitness"
+    fitness = folder / STATISTICS_DIR
     if not fitness.is_dir():
         return []
     return sorted(int(m.group(1)) for p in fitness.iterdir() if (m := regex.match(p.name)))
 
 
 def pending_folders(experiment_path: Path, args: argparse.Namespace) -> list[str]:
-    """Sub-experiment folders with at least one run lacking its model-metrics CSV."""
+    """Sub-experiment folders with at least one finished run lacking its model-metrics CSV."""
     if not experiment_path.is_dir():
         raise CompressError(
             f"experiment folder {experiment_path} does not exist; pass --experiment-path"
@@ -163,11 +171,11 @@ def pending_folders(experiment_path: Path, args: argparse.Namespace) -> list[str
     pattern = getattr(args, "statistics_file_format", None) or DEFAULT_STATS_FORMAT
     pending = []
     for folder in sorted(p for p in experiment_path.iterdir() if p.is_dir()):
-        if not (folder / "train_cgp.config").is_file():
+        if not (folder / CONFIG_FILE).is_file():
             continue
         if not any(fnmatch.fnmatch(folder.name, glob) for glob in globs):
             continue
-        runs = runs_of(folder, pattern)
+        runs = [run for run in runs_of(folder, pattern) if run_finished(folder, run)]
         if any(not metrics_csv(experiment_path, args, folder.name, run).exists() for run in runs):
             pending.append(folder.name)
     return pending

@@ -29,6 +29,7 @@ from compress.cluster.jobs import (
 )
 from compress.cluster.prepare import PreparedJob
 from compress.errors import CompressError
+from compress.experiments.layout import FINISHED_RUN_SHELL
 from compress.settings import Settings
 
 PBS_SCRIPT = "train.pbs.sh"
@@ -81,6 +82,7 @@ def write_pbs_jobs(
         "walltime_seconds": walltime,
         "checkpoint_margin": min(options.checkpoint_margin, walltime // 4),
         "checkpoint_every": options.checkpoint_every,
+        "run_finished_function": FINISHED_RUN_SHELL,
         "workspace": workspace(settings),
         "server": settings.pbs_server or "",
         "username": settings.pbs_username or "",

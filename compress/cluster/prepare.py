@@ -13,6 +13,7 @@ from pathlib import Path
 
 from compress.engine.config import CGPConfig
 from compress.errors import CompressError
+from compress.experiments.layout import CONFIG_FILE, batch_start_run
 from compress.settings import Settings
 
 
@@ -48,14 +49,14 @@ def run_range(config: CGPConfig) -> tuple[int, int]:
 def job_from_folder(folder: Path, name: str | None = None) -> PreparedJob:
     """A job for an already prepared folder (``train_cgp.config`` + data), e.g. hand-made or old."""
     folder = Path(folder).resolve()
-    config_path = folder / "train_cgp.config"
+    config_path = folder / CONFIG_FILE
     if not config_path.is_file():
         raise CompressError(
             f"{folder} has no train_cgp.config; prepare it with <experiment>:train-pbs"
         )
     config = CGPConfig.load(config_path)
     start, end = run_range(config)
-    batch = _batch_start(folder.name, end)
+    batch = _batch_start(folder, end)
     if batch is not None:
         start = batch
     population = config.get("population_max")
@@ -68,15 +69,19 @@ def job_from_folder(folder: Path, name: str | None = None) -> PreparedJob:
     )
 
 
-def _batch_start(name: str, end: int) -> int | None:
-    """Batch ``i`` of equal steps ending at ``end`` starts at ``end * i / (i + 1)``."""
-    head, sep, index = name.rpartition("_batch_")
-    if not sep or not index.isdigit():
+def _batch_start(folder: Path, end: int) -> int | None:
+    """The first run of a batch folder whose config ends at ``end``: its batch index from the
+    sidecar, else (the original's folders) from the ``<name>_batch_<i>`` name."""
+    from compress.experiments.sidecar import read_sidecar
+
+    sidecar = read_sidecar(folder)
+    if sidecar is not None:
+        index = (sidecar.get("factors") or {}).get("batch")
+        return None if index is None else batch_start_run(int(index), end)
+    head, sep, text = folder.name.rpartition("_batch_")
+    if not sep or not text.isdigit():
         return None
-    i = int(index)
-    if end % (i + 1):
-        return None
-    return end // (i + 1) * i
+    return batch_start_run(int(text), end)
 
 
 def experiment_name_of(args: argparse.Namespace) -> str:
@@ -103,16 +108,21 @@ def prepare_experiment(
 
     Returns the experiment name, that top folder and the jobs in sub-experiment order.
     """
-    from compress.experiments.base import build_experiment
+    from compress.experiments.registry import build_experiment
+    from compress.experiments.rerun import prepare_folders
 
     name = experiment_name_of(args)
     experiment = build_experiment(name, args, settings, prepare=True)
     top = (experiment_env_of(args, settings) / getattr(experiment, "name", name)).resolve()
     jobs: list[PreparedJob] = []
-    for sub in experiment.sub_experiments():
-        folder = top / sub.name
-        folder.mkdir(parents=True, exist_ok=True)
-        sub.write_environment(folder, relative_paths=True)
+    plans = prepare_folders(
+        experiment.sub_experiments(),
+        top,
+        force=getattr(args, "force", False),
+        command=f"{name}:{getattr(args, 'action', 'train-pbs')}",
+    )
+    for plan in plans:
+        sub, folder = plan.sub, plan.folder
         start, end = run_range(sub.config)
         population = sub.config.get("population_max")
         jobs.append(

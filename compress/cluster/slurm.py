@@ -28,6 +28,7 @@ from compress.cluster.jobs import (
 )
 from compress.cluster.prepare import PreparedJob
 from compress.errors import CompressError
+from compress.experiments.layout import FINISHED_RUN_SHELL
 
 SLURM_SCRIPT = "train.sbatch"
 SUBMIT_SCRIPT = "submit.sh"
@@ -95,6 +96,7 @@ def write_slurm_jobs(
         "cgp_binary": str(cgp_binary),
         "cgp_args": shlex.join(options.cgp_args),
         "checkpoint_every": options.checkpoint_every,
+        "run_finished_function": FINISHED_RUN_SHELL,
         "jobs": "\n".join(entry.line() for entry in entries),
         "experiment": experiment,
     }

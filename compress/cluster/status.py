@@ -3,7 +3,8 @@
 Read from the files the job scripts leave, so it works for PBS and Slurm alike (and for folders
 the original wrote): ``jobs_info.txt`` (one line per start), ``exit_code`` (written when a job
 ends, removed when one starts), ``complete`` (success marker), ``cgp_configs/cgp.{run}.config``
-(a finished run) and ``checkpoints/`` (a run that can resume). When ``squeue``/``qstat`` is at
+and ``weights/weights.{run}.txt`` (a finished run, by the one rule of
+:mod:`compress.experiments.layout`) and ``checkpoints/`` (a run that can resume). When ``squeue``/``qstat`` is at
 hand, a job whose files say "running" but that the scheduler no longer knows counts as failed
 (killed without a chance to write ``exit_code``).
 """
@@ -18,10 +19,12 @@ from pathlib import Path
 
 from compress.cluster.prepare import job_from_folder
 from compress.errors import CompressError
+from compress.experiments import layout
+from compress.experiments.layout import CONFIG_FILE as CONFIG_NAME
+from compress.experiments.layout import SubExperimentPaths
 
 FINISHED, RUNNING, FAILED, NEVER_STARTED = "finished", "running", "failed", "never started"
 STATES = (FINISHED, RUNNING, FAILED, NEVER_STARTED)
-CONFIG_NAME = "train_cgp.config"
 
 
 @dataclass
@@ -43,13 +46,6 @@ class FolderStatus:
     def needs_submission(self) -> bool:
         """Unfinished and not running: what ``resubmit`` sends again."""
         return self.job != RUNNING and any(state != FINISHED for state in self.runs.values())
-
-
-def run_finished(folder: Path, run: int) -> bool:
-    configs = folder / "cgp_configs"
-    return (configs / f"cgp.{run}.config").is_file() or (
-        configs / f"cgp.{run}.config.zip"
-    ).is_file()
 
 
 def last_job_id(folder: Path) -> str | None:
@@ -113,11 +109,13 @@ def folder_status(
         state = FAILED if alive is False else RUNNING
     runs: dict[int, str] = {}
     resumable = []
+    paths = SubExperimentPaths(folder)
     for run in job.run_numbers:
-        if run_finished(folder, run):
+        run_state = paths.run_state(run)
+        if run_state == layout.FINISHED:
             runs[run] = FINISHED
             continue
-        if any((folder / "checkpoints").glob(f"checkpoint.{run}.*")):
+        if run_state == layout.CHECKPOINTED:
             resumable.append(run)
         runs[run] = {FINISHED: FAILED, FAILED: FAILED, RUNNING: RUNNING}.get(state, NEVER_STARTED)
     return FolderStatus(

@@ -10,28 +10,16 @@ group; an action adds its own options last (and may redefine a common one).
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compress.errors import CompressError
-from compress.experiments.base import CGP_OPTION_KEYS, parse_time_seconds, threshold_value
+from compress.cluster.actions import CLUSTER_ACTIONS
+from compress.commands.action import Action
+from compress.experiments.options import CGP_OPTION_KEYS, parse_time_seconds, threshold_value
+from compress.experiments.rerun import add_force_argument
 from compress.experiments.thresholds import ERROR_METRICS
+from compress.metrics_inputs import add_metrics_input_arguments
 from compress.settings import Settings
-
-
-@dataclass(frozen=True)
-class Action:
-    """One ``<experiment>:<action>``: its help line, its own options and what it runs."""
-
-    name: str
-    help: str
-    add_arguments: Callable[[argparse.ArgumentParser, type], None]
-    run: Callable[[argparse.Namespace, Settings], int | None]
-    needs_model: bool = True
-    """False for actions that only read experiment folders (status, merge, resubmit): the
-    ``model_name model_path`` positionals are then optional and default to ``None``."""
 
 
 def _no_arguments(parser: argparse.ArgumentParser, experiment_cls: type) -> None:
@@ -201,6 +189,7 @@ def add_common_arguments(
 
 # -- actions ---------------------------------------------------------------------------------------
 def _train_arguments(parser: argparse.ArgumentParser, experiment_cls: type) -> None:
+    add_force_argument(parser)
     parser.add_argument(
         "--time-limit",
         dest="time_budget",
@@ -274,6 +263,7 @@ def _metrics_arguments(parser: argparse.ArgumentParser, experiment_cls: type) ->
         action="store_true",
         help="also compute the cross-entropy loss (column Loss)",
     )
+    add_metrics_input_arguments(group)
     group.add_argument(
         "-w",
         "--only-weights",
@@ -311,48 +301,9 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def _pbs_placeholder_arguments(parser: argparse.ArgumentParser, experiment_cls: type) -> None:
-    group = parser.add_argument_group("PBS Metacentrum")
-    for flag in (
-        "--time-limit",
-        "--template-pbs-file",
-        "--experiments-folder",
-        "--results-folder",
-        "--cpu",
-        "--mem",
-        "--scratch-capacity",
-        "--cgp-folder",
-    ):
-        group.add_argument(
-            flag, dest=flag[2:].replace("-", "_") + "_pbs", default=None, help="see train-pbs"
-        )
-
-
-def _not_yet(action: str) -> Callable[[argparse.Namespace, Settings], int]:
-    def run(args: argparse.Namespace, settings: Settings) -> int:
-        raise CompressError(
-            f"{action} is not yet available in this version; use train to run locally"
-        )
-
-    return run
-
-
-def all_actions() -> dict[str, Any]:
-    """:data:`ACTIONS` plus the cluster actions (``train-pbs`` is a "not yet" stub without them)."""
-    try:
-        from compress.cluster.actions import CLUSTER_ACTIONS
-    except ImportError:
-        CLUSTER_ACTIONS = {}
-    actions: dict[str, Any] = dict(ACTIONS)
-    actions.update(CLUSTER_ACTIONS)
-    if "train-pbs" not in actions:
-        actions["train-pbs"] = Action(
-            "train-pbs",
-            "prepare PBS (MetaCentrum) jobs (not yet available)",
-            _pbs_placeholder_arguments,
-            _not_yet("train-pbs"),
-        )
-    return actions
+def all_actions() -> dict[str, Action]:
+    """:data:`ACTIONS` plus the cluster actions."""
+    return {**ACTIONS, **CLUSTER_ACTIONS}
 
 
 def _listed_help(experiment_name: str, action: Any, experiments: dict) -> str:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import importlib
 from typing import TYPE_CHECKING
 
 from compress.errors import CompressError
+from compress.settings import Settings
 
 if TYPE_CHECKING:
-    from compress.experiments.base import Experiment
+    from compress.experiments.experiment import Experiment
 
 EXPERIMENT_MODULES = (
     "layer_bypass",
@@ -48,3 +50,14 @@ def get_experiment(name: str) -> type[Experiment]:
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise CompressError(f"unknown experiment {name!r}{hint}; valid: {', '.join(experiments)}")
     return experiments[name]
+
+
+def build_experiment(
+    experiment_name: str, args: argparse.Namespace, settings: Settings, *, prepare: bool
+) -> Experiment:
+    """The experiment registered as ``experiment_name``, configured from parsed CLI ``args``.
+
+    ``prepare=True`` plans sub-experiments from the options (train, train-pbs, train-slurm);
+    ``prepare=False`` discovers them on disk (evaluate, model-metrics).
+    """
+    return get_experiment(experiment_name)(args, settings, prepare=prepare)

@@ -23,18 +23,21 @@ import pandas as pd
 from compress.atomic import write_text_atomic
 from compress.engine.adapter import RunProgress, check_binary, run_engine
 from compress.engine.config import CGPConfig
-from compress.engine.files import read_statistics, read_weights, result_chromosome
+from compress.engine.files import read_statistics, read_weights
 from compress.errors import CompressError
-from compress.experiments.base import (
+from compress.experiments.experiment import Experiment
+from compress.experiments.layout import (
+    CHECKPOINTED,
     CONFIG_FILE,
-    RESULT_CONFIG_PATTERN,
-    STATISTICS_PATTERN,
+    ENVIRONMENT_PATHS,
+    FINISHED,
+    GATE_PARAMETERS_TXT,
     TRAIN_DATA,
-    WEIGHTS_PATTERN,
-    Experiment,
-    SubExperiment,
-    build_experiment,
+    SubExperimentPaths,
 )
+from compress.experiments.registry import build_experiment
+from compress.experiments.rerun import prepare_folders
+from compress.experiments.sub_experiment import SubExperiment
 from compress.settings import Settings
 
 
@@ -57,14 +60,6 @@ def discovered_experiment(args: argparse.Namespace, settings: Settings) -> Exper
     ):
         args.experiment_env = settings.experiments_root
     return experiment
-
-
-def _started(folder: Path) -> bool:
-    """Whether the engine already wrote anything here (then the environment is kept as is)."""
-    stats = folder / "train_statistics" / "fitness"
-    configs = folder / "cgp_configs"
-    checkpoints = folder / "checkpoints"
-    return any(d.is_dir() and any(d.iterdir()) for d in (stats, configs, checkpoints))
 
 
 def engine_run_arguments(args: argparse.Namespace) -> list[str]:
@@ -98,8 +93,11 @@ def train(args: argparse.Namespace, settings: Settings) -> int:
             )
         for sub in subs:
             seed_constructive(sub)
-    for sub in subs:
-        train_sub_experiment(sub, root / sub.name, binary, args)
+    plans = prepare_folders(
+        subs, root, force=getattr(args, "force", False), command=f"{experiment.name}:train"
+    )
+    for plan in plans:
+        train_sub_experiment(plan.sub, plan.folder, binary, args)
     print(f"train: {len(subs)} sub-experiment(s) in {root}", file=sys.stderr)
     return 0
 
@@ -141,20 +139,15 @@ def seed_constructive(sub: SubExperiment) -> None:
 def train_sub_experiment(
     sub: SubExperiment, folder: Path, binary: Path, args: argparse.Namespace
 ) -> None:
-    """Run (or finish) the engine for one sub-experiment folder."""
-    if (folder / CONFIG_FILE).is_file() and _started(folder):
-        # Keep the environment the runs started with; only more runs may be asked for.
-        config = CGPConfig.load(folder / CONFIG_FILE)
-        wanted = sub.config.get_int("number_of_runs", 30)
-        if wanted > config.get_int("number_of_runs", 30):
-            config["number_of_runs"] = wanted
-            config.save()
-        config.cli_only.update(sub.config.cli_only)
-        sub.config = config
-    else:
-        sub.write_environment(folder, relative_paths=False)
+    """Run (or finish) the engine for one prepared sub-experiment folder.
+
+    The engine runs from the folder with the layout's relative paths given as flags too, so a
+    folder whose config still holds absolute paths (an older or copied one) never writes
+    anywhere else.
+    """
+    paths = SubExperimentPaths(folder)
     runs = sub.runs()
-    finished = sub.finished_runs(folder)
+    finished = paths.finished_runs(runs)
     todo = [run for run in runs if run not in finished]
     if not todo:
         print(f"{sub.name}: all {len(runs)} runs finished, skipping", file=sys.stderr)
@@ -162,17 +155,23 @@ def train_sub_experiment(
     config = sub.config.clone()
     config["start_run"] = todo[0] - 1  # the engine counts runs from 0, file names from 1
     config.pop("start_generation")
-    resumed = bool(finished) or _started(folder)
+    layout_paths = CGPConfig(ENVIRONMENT_PATHS)
+    resumed = bool(finished) or paths.has_results()
     with RunProgress(len(runs), sub.name, initial=len(runs) - len(todo)) as progress:
         run_engine(
-            binary,
+            binary.resolve(),
             "train",
-            folder / CONFIG_FILE,
-            args=[*config.to_args(), *engine_run_arguments(args)],
-            stdout_path=folder / str(config.get("stdout", "train_stdout.txt")),
-            stderr_path=folder / str(config.get("stderr", "train_stderr.txt")),
+            Path(CONFIG_FILE),
+            args=[
+                *layout_paths.to_args(list(ENVIRONMENT_PATHS)),
+                *config.to_args(),
+                *engine_run_arguments(args),
+            ],
+            stdout_path=folder / ENVIRONMENT_PATHS["stdout"],
+            stderr_path=folder / ENVIRONMENT_PATHS["stderr"],
             on_progress=progress,
             append_logs=resumed,
+            cwd=folder,
         )
 
 
@@ -207,7 +206,7 @@ def evaluate_chromosomes(
         raise CompressError(
             f"{folder} has no {CONFIG_FILE}; it is not a complete experiment folder"
         )
-    for needed in (TRAIN_DATA, "gate_parameters.txt"):
+    for needed in (TRAIN_DATA, GATE_PARAMETERS_TXT):
         if not (folder / needed).is_file():
             raise CompressError(f"{folder} has no {needed}; it is not a complete experiment folder")
     chromosome_file = folder / f"chromosomes.{tag}.txt"
@@ -224,7 +223,7 @@ def evaluate_chromosomes(
             "cgp_statistics_file": str(chromosome_file),
             "output_file": str(statistics_file),
             "train_weights_file": str(weights_template),
-            "gate_parameters_file": str(folder / "gate_parameters.txt"),
+            "gate_parameters_file": str(folder / GATE_PARAMETERS_TXT),
         }
     )
     tmp_statistics = statistics_file.with_name(statistics_file.name + ".partial")
@@ -266,18 +265,34 @@ def evaluate_chromosomes(
     )
 
 
-def final_chromosome(folder: Path, run: int) -> str | None:
-    """A finished run's final chromosome: the result config's, else the statistics' last row."""
-    chromosome = result_chromosome(folder / RESULT_CONFIG_PATTERN.format(run=run))
-    if chromosome:
-        return chromosome
-    stats = folder / STATISTICS_PATTERN.format(run=run)
-    if stats.is_file():
-        frame = read_statistics(stats)
-        with_chromosome = frame[frame["chromosome"].str.len() > 0]
-        if len(with_chromosome):
-            return str(with_chromosome["chromosome"].iloc[-1])
-    return None
+def finished_runs_of(
+    sub: SubExperiment,
+    folder: Path,
+    action: str,
+    runs: list[int] | None = None,
+    *,
+    named: bool = False,
+) -> list[int]:
+    """The finished ones of ``runs`` (default: the sub-experiment's); unfinished ones are
+    listed, never measured. Runs the user ``named`` (``--runs``) must all be finished."""
+    paths = SubExperimentPaths(folder)
+    states = {run: paths.run_state(run) for run in (runs if runs is not None else sub.runs())}
+    finished = [run for run, state in states.items() if state == FINISHED]
+    unfinished = [run for run, state in states.items() if state != FINISHED]
+    if unfinished and named:
+        listed = ", ".join(f"{run} ({states[run]})" for run in unfinished)
+        raise CompressError(
+            f"{sub.name}: run(s) {listed} not finished, so not a result; finish them with "
+            "train (or resubmit) or leave them out of --runs"
+        )
+    if unfinished:
+        checkpointed = [run for run in unfinished if states[run] == CHECKPOINTED]
+        note = f" (checkpointed: {', '.join(map(str, checkpointed))})" if checkpointed else ""
+        print(
+            f"{sub.name}: run(s) {', '.join(map(str, unfinished))} unfinished{note}; not {action}",
+            file=sys.stderr,
+        )
+    return finished
 
 
 def evaluate(args: argparse.Namespace, settings: Settings) -> int:
@@ -288,11 +303,12 @@ def evaluate(args: argparse.Namespace, settings: Settings) -> int:
     rows = []
     for sub in subs:
         folder = Path(sub.config.path).parent
-        runs = [r for r in sub.runs() if final_chromosome(folder, r)]
+        paths = SubExperimentPaths(folder)
+        runs = finished_runs_of(sub, folder, "evaluated")
         if not runs:
             print(f"{sub.name}: no finished run to evaluate", file=sys.stderr)
             continue
-        chromosomes = [final_chromosome(folder, r) or "" for r in runs]
+        chromosomes = [paths.best_chromosome(r) or "" for r in runs]
         result = evaluate_chromosomes(
             binary, folder, chromosomes, "final", output_dir="eval_statistics"
         )
@@ -301,7 +317,7 @@ def evaluate(args: argparse.Namespace, settings: Settings) -> int:
         for index, run in enumerate(runs):
             row = result.statistics.iloc[index]
             produced = read_weights(result.weights_paths[index], dataset_size, output_count)
-            trained_path = folder / WEIGHTS_PATTERN.format(run=run)
+            trained_path = paths.weights(run)
             same = "-"
             if trained_path.is_file():
                 trained = read_weights(trained_path, dataset_size, output_count)

@@ -20,8 +20,17 @@ def experiment_with_results(root: Path, folders: int = 5, runs: int = 2) -> Path
         folder = handmade_folder(top / f"mse_{index}_5_5", runs=runs, checkpoint=False)
         for run in range(1, runs + 1):
             (folder / "train_statistics" / "fitness" / f"statistics.{run}.csv.zip").write_bytes(b"")
+            finish_run(folder, run)
     (top / "model_metrics").mkdir()
     return top
+
+
+def finish_run(folder: Path, run: int) -> None:
+    """What a finished run leaves: its result config with a best solution, and its weights."""
+    (folder / "cgp_configs" / f"cgp.{run}.config").write_text(
+        "best_solution: error:0 chromosome:{1,1,1,1,1}([2]0,1,3)(2)\n"
+    )
+    (folder / "weights" / f"weights.{run}.txt").write_text("0\n")
 
 
 def groups_of(script: Path) -> list[list[str]]:
@@ -77,6 +86,9 @@ def test_pbs_groups_skip_finished_folders(tmp_path, capsys):
 
 def test_default_modulo_and_slurm_array(tmp_path):
     top = experiment_with_results(tmp_path, folders=3)
+    # a folder whose runs have statistics but never finished has nothing to measure
+    unfinished = handmade_folder(top / "mse_9_5_5", runs=1, checkpoint=False)
+    (unfinished / "train_statistics" / "fitness" / "statistics.1.csv.zip").write_bytes(b"")
     assert main(["layer_bypass:model-metrics-slurm", *MODEL, "--experiment-path", str(top)]) == 0
     script = top / "model_metrics_jobs" / "model_metrics.sbatch"
     text = script.read_text()
