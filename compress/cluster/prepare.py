@@ -8,12 +8,18 @@ be copied to a cluster) and records which runs each folder owns.
 from __future__ import annotations
 
 import argparse
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from compress.atomic import require_writable_folder
 from compress.engine.config import CGPConfig
 from compress.errors import CompressError
 from compress.settings import Settings
+
+if TYPE_CHECKING:
+    from compress.experiments.base import SubExperiment
 
 
 @dataclass(frozen=True)
@@ -91,34 +97,53 @@ def experiment_name_of(args: argparse.Namespace) -> str:
     raise CompressError("cannot tell which experiment this command is for")
 
 
-def experiment_env_of(args: argparse.Namespace, settings: Settings) -> Path:
+def experiment_env_of(
+    args: argparse.Namespace, settings: Settings, *, writable: bool = True
+) -> Path:
+    """``--experiment-env`` (else the configured experiments root); when the command writes
+    there, refused if it cannot be written (a file, a read-only folder) before anything is."""
     value = getattr(args, "experiment_env", None)
-    return Path(value) if value else settings.experiments_root
+    root = Path(value) if value else settings.experiments_root
+    return require_writable_folder(root, "--experiment-env") if writable else root
 
 
-def prepare_experiment(
-    args: argparse.Namespace, settings: Settings
-) -> tuple[str, Path, list[PreparedJob]]:
-    """Write every sub-experiment (or batch) folder under ``<experiment-env>/<experiment>/``.
+@dataclass
+class ExperimentPlan:
+    """The folders a generation command will write, planned in memory: nothing is on disk yet,
+    so a bad option found while the job scripts are rendered leaves no half-prepared folder."""
 
-    Returns the experiment name, that top folder and the jobs in sub-experiment order.
+    name: str
+    top: Path
+    subs: list[SubExperiment]
+    jobs: list[PreparedJob]
+
+    def write_folders(self) -> None:
+        """Write every sub-experiment (or batch) folder with relative paths."""
+        for sub, job in zip(self.subs, self.jobs, strict=True):
+            job.folder.mkdir(parents=True, exist_ok=True)
+            sub.write_environment(job.folder, relative_paths=True)
+
+
+def plan_experiment(args: argparse.Namespace, settings: Settings) -> ExperimentPlan:
+    """Every sub-experiment (or batch) folder under ``<experiment-env>/<experiment>/``, planned.
+
+    The jobs come in sub-experiment order; their folders are where they will be written.
     """
     from compress.experiments.base import build_experiment
 
     name = experiment_name_of(args)
+    env = experiment_env_of(args, settings)
     experiment = build_experiment(name, args, settings, prepare=True)
-    top = (experiment_env_of(args, settings) / getattr(experiment, "name", name)).resolve()
+    top = (env / getattr(experiment, "name", name)).resolve()
+    subs = experiment.sub_experiments()
     jobs: list[PreparedJob] = []
-    for sub in experiment.sub_experiments():
-        folder = top / sub.name
-        folder.mkdir(parents=True, exist_ok=True)
-        sub.write_environment(folder, relative_paths=True)
+    for sub in subs:
         start, end = run_range(sub.config)
         population = sub.config.get("population_max")
         jobs.append(
             PreparedJob(
                 name=sub.name,
-                folder=folder,
+                folder=top / sub.name,
                 start_run=start,
                 end_run=end,
                 population_max=int(population) if population is not None else None,
@@ -126,4 +151,36 @@ def prepare_experiment(
         )
     if not jobs:
         raise CompressError(f"experiment {name} produced no sub-experiments; check its options")
-    return getattr(experiment, "name", name), top, jobs
+    return ExperimentPlan(getattr(experiment, "name", name), top, subs, jobs)
+
+
+def write_all_or_nothing(plan: ExperimentPlan, scripts: dict[Path, str]) -> list[Path]:
+    """Write the planned folders, then the rendered ``scripts`` (path -> text, made executable).
+
+    Everything that can be refused was checked while rendering; should writing still fail
+    (disk full, a folder vanishing), the folders this call created are removed again, so a
+    failed command leaves the experiment environment as it found it. Existing folders are
+    never removed (they may hold results).
+    """
+    from compress.cluster.jobs import write_script
+
+    created = [path for path in [plan.top, *(job.folder for job in plan.jobs)] if not path.exists()]
+    try:
+        plan.write_folders()
+        return [write_script(path, text) for path, text in scripts.items()]
+    except BaseException:
+        for path in reversed(created):
+            shutil.rmtree(path, ignore_errors=True)
+        raise
+
+
+def prepare_experiment(
+    args: argparse.Namespace, settings: Settings
+) -> tuple[str, Path, list[PreparedJob]]:
+    """Plan and write every sub-experiment (or batch) folder (no job scripts).
+
+    Returns the experiment name, that top folder and the jobs in sub-experiment order.
+    """
+    plan = plan_experiment(args, settings)
+    write_all_or_nothing(plan, {})
+    return plan.name, plan.top, plan.jobs

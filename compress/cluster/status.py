@@ -10,13 +10,16 @@ hand, a job whose files say "running" but that the scheduler no longer knows cou
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compress.cluster.pbs import PBS_SCRIPT
 from compress.cluster.prepare import job_from_folder
+from compress.cluster.slurm import SLURM_SCRIPT
 from compress.errors import CompressError
 
 FINISHED, RUNNING, FAILED, NEVER_STARTED = "finished", "running", "failed", "never started"
@@ -35,6 +38,8 @@ class FolderStatus:
     exit_code: int | None = None
     job_id: str | None = None
     resumable: list[int] = field(default_factory=list)
+    job_folder: Path | None = None
+    """Where the job script and markers are, when not in ``folder`` (PBS: ``experiments_folder``)."""
 
     def counts(self) -> Counter:
         return Counter(self.runs.values())
@@ -61,17 +66,28 @@ def last_job_id(folder: Path) -> str | None:
     return lines[-1].split()[0] if lines else None
 
 
-def scheduler_knows(job_id: str) -> bool | None:
+def scheduler_of(job_folder: Path) -> str | None:
+    """``pbs`` for a folder with ``train.pbs.sh``, ``slurm`` under a ``train.sbatch``, else None:
+    a PBS job id means nothing to ``squeue`` (and asking it can take its full timeout)."""
+    if (job_folder / PBS_SCRIPT).is_file():
+        return "pbs"
+    if (job_folder.parent / SLURM_SCRIPT).is_file() or (job_folder / SLURM_SCRIPT).is_file():
+        return "slurm"
+    return None
+
+
+def scheduler_knows(job_id: str, scheduler: str | None = None) -> bool | None:
     """Is the job queued or running? ``None`` when no scheduler can be asked (no client, no
-    controller reachable), so an unreachable scheduler never turns a running job into a failed one."""
-    if shutil.which("squeue"):
+    controller reachable), so an unreachable scheduler never turns a running job into a failed one.
+    ``scheduler`` (``pbs``/``slurm``) picks the client; without it, whichever is installed."""
+    if scheduler != "pbs" and shutil.which("squeue"):
         result = _ask(["squeue", "-h", "-j", job_id, "-o", "%T"])
         if result is None:
             return None
         if result.returncode == 0:
             return bool(result.stdout.strip())
         return False if "invalid job id" in result.stderr.lower() else None
-    if shutil.which("qstat"):
+    if scheduler != "slurm" and shutil.which("qstat"):
         result = _ask(["qstat", job_id])
         if result is None:
             return None
@@ -109,7 +125,7 @@ def folder_status(
     elif exit_code is not None:
         state = FAILED
     else:
-        alive = scheduler_knows(job_id) if ask_scheduler else None
+        alive = scheduler_knows(job_id, scheduler_of(markers)) if ask_scheduler else None
         state = FAILED if alive is False else RUNNING
     runs: dict[int, str] = {}
     resumable = []
@@ -128,6 +144,7 @@ def folder_status(
         exit_code=exit_code,
         job_id=job_id,
         resumable=resumable,
+        job_folder=markers,
     )
 
 
@@ -152,15 +169,41 @@ def job_folders(root: Path) -> list[Path]:
 
 
 def _natural_key(path: Path) -> list:
-    import re
-
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
+
+
+def pbs_results_of(root: Path) -> Path | None:
+    """The PBS results folder of the experiment folder ``root``, as its job scripts write it.
+
+    A ``train.pbs.sh`` copies results from ``<workspace>/<EXPERIMENTS_FOLDER>/<experiment>`` to
+    ``<workspace>/<RESULTS_FOLDER>/<experiment>``; when ``root`` sits in such an experiments
+    folder and the results folder exists beside it, that is where the runs are.
+    """
+    root = Path(root)
+    scripts = sorted(root.glob(f"*/{PBS_SCRIPT}")) or sorted(root.glob(PBS_SCRIPT))
+    if not scripts:
+        return None
+    values = dict(_SCRIPT_VALUE.findall(scripts[0].read_text(encoding="utf-8", errors="replace")))
+    experiments, results = values.get("EXPERIMENTS_FOLDER"), values.get("RESULTS_FOLDER")
+    if not experiments or not results or root.parent.name != experiments:
+        return None
+    candidate = root.parent.parent / results / root.name
+    return candidate if candidate.is_dir() else None
+
+
+_SCRIPT_VALUE = re.compile(r'^(EXPERIMENTS_FOLDER|RESULTS_FOLDER)="([^"$]*)"$', re.MULTILINE)
 
 
 def experiment_status(
     root: Path, *, results: Path | None = None, ask_scheduler: bool = True
 ) -> list[FolderStatus]:
-    """Status of every job folder under ``root``; with ``results`` (PBS), runs are read there."""
+    """Status of every job folder under ``root``; with ``results`` (PBS), runs are read there.
+
+    Without ``results``, a PBS experiment's results folder is found from its job scripts
+    (:func:`pbs_results_of`).
+    """
+    if results is None:
+        results = pbs_results_of(root)
     statuses = []
     for folder in job_folders(root):
         if results is not None and (results / folder.name).is_dir():

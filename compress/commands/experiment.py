@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from compress.argtypes import name_part, positive_int
 from compress.errors import CompressError
 from compress.experiments.base import CGP_OPTION_KEYS, parse_time_seconds, threshold_value
 from compress.experiments.thresholds import ERROR_METRICS
@@ -167,13 +168,17 @@ def add_common_arguments(
     group.add_argument(
         "-b",
         "--batches",
-        type=int,
+        type=positive_int,
         default=None,
         help="split each sub-experiment's runs into N folders <name>_batch_<i>; "
         "--number-of-runs must be divisible by N",
     )
-    group.add_argument("--prefix", default="", help="text before every sub-experiment name")
-    group.add_argument("--suffix", default="", help="text after every sub-experiment name")
+    group.add_argument(
+        "--prefix", type=name_part, default="", help="text before every sub-experiment name"
+    )
+    group.add_argument(
+        "--suffix", type=name_part, default="", help="text after every sub-experiment name"
+    )
     group.add_argument(
         "-e",
         "--allowed-mse-error",
@@ -236,14 +241,14 @@ def _metrics_arguments(parser: argparse.ArgumentParser, experiment_cls: type) ->
     group.add_argument(
         "--runs",
         nargs="+",
-        type=int,
+        type=positive_int,
         default=None,
         metavar="R",
         help="1-based runs to evaluate (default: every statistics file found)",
     )
     group.add_argument(
         "--top",
-        type=int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="only the last N chromosome rows of each statistics file "

@@ -539,6 +539,11 @@ class Experiment:
         folder (``--experiment-path``), filtered by the ``--experiment`` globs."""
         if self.prepare:
             subs = [self.make_sub(fields) for fields in self.planned_fields()]
+            for sub in subs:
+                if sub.config.get_int("number_of_runs", 30) < 1:
+                    raise CompressError(
+                        f"--number-of-runs must be at least 1, got {sub.config['number_of_runs']}"
+                    )
             return self._split_batches(subs)
         return self.discover(self.results_folder())
 

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from cluster_folders import handmade_folder
 
 from compress.cli import main
@@ -98,8 +99,17 @@ def test_nothing_pending_writes_nothing(tmp_path, capsys):
 
 def test_bad_modulo_is_one_line(tmp_path, capsys):
     top = experiment_with_results(tmp_path, folders=2)
-    code = main(
-        ["layer_bypass:model-metrics-pbs", *MODEL, "--experiment-path", str(top), "--modulo", "0"]
-    )
-    assert code == 2
-    assert "--modulo must be at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(
+            [
+                "layer_bypass:model-metrics-pbs",
+                *MODEL,
+                "--experiment-path",
+                str(top),
+                "--modulo",
+                "0",
+            ]
+        )
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --modulo: must be at least 1" in err and len(err.splitlines()) == 1
