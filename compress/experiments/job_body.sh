@@ -42,6 +42,7 @@ if [ "$first" -lt "$END_RUN" ]; then
         --checkpoint-every "$CHECKPOINT_EVERY" --start-run "$first" "${CGP_ARGS[@]}"
     # The scheduler's SIGTERM (walltime, qdel, scancel) goes to the engine, which checkpoints;
     # this shell stays alive to copy everything back.
+    # shellcheck disable=SC2154 # engine_pid: set by the scheduler part's launch_engine
     trap 'kill -TERM "$engine_pid" 2>/dev/null' TERM INT
     wait "$engine_pid"
     rc=$?
