@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 import parse
 
+from compress.atomic import require_writable_folder
 from compress.engine.files import (
     CIRCUIT_COLUMNS,
     read_statistics,
@@ -163,6 +164,8 @@ def model_metrics(args: argparse.Namespace, settings: Settings) -> int:
     subs = experiment.sub_experiments()
     output_dir = base_folder / "model_metrics"
     jobs, skipped = plan_jobs(subs, args, output_dir)
+    for folder in sorted({output_dir, *(job.folder for job in jobs)}):
+        require_writable_folder(folder, "model-metrics writes into")
     if skipped:
         print(f"model-metrics: {skipped} result file(s) already exist, skipped", file=sys.stderr)
     if not jobs:
