@@ -2,10 +2,11 @@
 
 A tqdm bar redraws one line with carriage returns, which is right on a terminal and noise in a
 cluster job's log (or nothing at all: tqdm disables itself when it cannot tell). So the one
-helper used by ``train`` and ``model-metrics`` decides once per bar: stderr is a terminal (and
-``TQDM_DISABLE`` is not set) -> a tqdm bar; otherwise one plain line when work starts, then at
-most one every :data:`PLAIN_INTERVAL_S` seconds (``COMPRESS_PROGRESS_INTERVAL`` overrides it) and
-on every finished unit of work when that interval has passed, and always a final line.
+helper used by ``train`` and ``model-metrics`` decides once per task: stderr is a terminal ->
+a tqdm bar; otherwise one plain line when work starts, then at most one every
+:data:`PLAIN_INTERVAL_S` seconds (``COMPRESS_PROGRESS_INTERVAL`` overrides it) and on every
+finished unit of work when that interval has passed, and always a final line.
+``TQDM_DISABLE=1`` turns progress off altogether (scripts that want stderr for errors only).
 """
 
 from __future__ import annotations
@@ -29,11 +30,15 @@ def _interval() -> float:
         return PLAIN_INTERVAL_S
 
 
+def progress_disabled() -> bool:
+    """``TQDM_DISABLE`` set to anything but an empty or false value: no progress output."""
+    return os.environ.get("TQDM_DISABLE", "").strip().lower() not in ("", "0", "false", "no")
+
+
 def bar_wanted(stream: TextIO) -> bool:
-    """A redrawn bar only on a terminal, and not when ``TQDM_DISABLE`` asks for none."""
-    disabled = os.environ.get("TQDM_DISABLE", "").strip().lower() not in ("", "0", "false", "no")
+    """A redrawn bar only on a terminal."""
     isatty = getattr(stream, "isatty", None)
-    return not disabled and bool(isatty and isatty())
+    return bool(isatty and isatty())
 
 
 def _format_status(status: Mapping[str, object]) -> str:
@@ -61,7 +66,10 @@ class Progress:
         self.started = time.monotonic()
         self.interval = _interval()
         self.bar: tqdm | None = None
-        if bar_wanted(self.stream):
+        self.quiet = progress_disabled()
+        if self.quiet:
+            self.last_line = self.started
+        elif bar_wanted(self.stream):
             self.bar = tqdm(
                 total=total,
                 initial=initial,
@@ -76,6 +84,8 @@ class Progress:
             self._line("started")
 
     def _line(self, event: str) -> None:
+        if self.quiet:
+            return
         elapsed = time.monotonic() - self.started
         text = f"{self.description}: {event}, {self.done}/{self.total} {self.unit}s done"
         text += f", {elapsed:.0f} s elapsed"
