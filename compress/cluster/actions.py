@@ -40,7 +40,7 @@ from compress.cluster.prepare import (
     write_all_or_nothing,
 )
 from compress.cluster.slurm import SLURM_SCRIPT, SlurmOptions, entries_of, render_slurm_jobs, submit
-from compress.cluster.status import experiment_status, format_status
+from compress.cluster.status import experiment_status, format_status, record_submission
 from compress.commands.experiment import Action
 from compress.errors import CompressError
 from compress.settings import Settings
@@ -202,6 +202,8 @@ def run_train_pbs(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _qsub(scripts: list[Path]) -> None:
+    """``qsub`` each script from its folder; record the job id in the folders it runs
+    (an array's subjob ``N[i]`` in the i-th folder), so a queued job is not submitted twice."""
     if shutil.which("qsub") is None:
         raise CompressError("qsub not found: --submit works on a PBS front-end only")
     for script in scripts:
@@ -210,7 +212,14 @@ def _qsub(scripts: list[Path]) -> None:
         )
         if result.returncode != 0:
             raise CompressError(f"qsub {script} failed: {result.stderr.strip()}")
-        print(result.stdout.strip())
+        job_id = result.stdout.strip()
+        print(job_id)
+        if script.name != PBS_ARRAY_SCRIPT:
+            record_submission(script.parent, job_id)
+            continue
+        for index, entry in enumerate(entries_of(script)):
+            subjob = job_id.replace("[]", f"[{index}]")  # a one-folder "array" is a plain job
+            record_submission(script.parent / Path(entry.folder).name, subjob)
 
 
 # -- train-slurm ---------------------------------------------------------------------------------

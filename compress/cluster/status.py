@@ -3,9 +3,10 @@
 Read from the files the job scripts leave, so it works for PBS and Slurm alike (and for folders
 the original wrote): ``jobs_info.txt`` (one line per start), ``exit_code`` (written when a job
 ends, removed when one starts), ``complete`` (success marker), ``cgp_configs/cgp.{run}.config``
-(a finished run) and ``checkpoints/`` (a run that can resume). When ``squeue``/``qstat`` is at
-hand, a job whose files say "running" but that the scheduler no longer knows counts as failed
-(killed without a chance to write ``exit_code``).
+(a finished run), ``checkpoints/`` (a run that can resume) and ``submitted_job`` (the id of the
+last job submitted from here). When ``squeue``/``qstat`` is at hand, a job whose files say
+"running" but that the scheduler no longer knows counts as failed (killed without a chance to
+write ``exit_code``), and a submitted job the scheduler still has counts as running (queued).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compress.atomic import write_text_atomic
 from compress.cluster.pbs import PBS_SCRIPT
 from compress.cluster.prepare import job_from_folder
 from compress.cluster.slurm import SLURM_SCRIPT
@@ -25,6 +27,9 @@ from compress.errors import CompressError
 FINISHED, RUNNING, FAILED, NEVER_STARTED = "finished", "running", "failed", "never started"
 STATES = (FINISHED, RUNNING, FAILED, NEVER_STARTED)
 CONFIG_NAME = "train_cgp.config"
+SUBMITTED_MARKER = "submitted_job"
+"""The id of the job last submitted for a folder (written by ``--submit``/``resubmit``): a job
+waiting in the queue has no ``jobs_info.txt`` line yet, but must not be submitted twice."""
 
 
 @dataclass
@@ -106,6 +111,25 @@ def _ask(command: list[str]) -> subprocess.CompletedProcess | None:
         return None
 
 
+def record_submission(job_folder: Path, job_id: str) -> None:
+    write_text_atomic(Path(job_folder) / SUBMITTED_MARKER, job_id + "\n")
+
+
+def pending_submission(markers: Path) -> str | None:
+    """The id of a job submitted for this folder that the scheduler still has (queued or
+    running), unless the folder's end markers are newer than the submission."""
+    marker = markers / SUBMITTED_MARKER
+    try:
+        submitted = marker.stat().st_mtime_ns
+        job_id = marker.read_text().strip()
+    except OSError:
+        return None
+    for end in (markers / "exit_code", markers / "complete"):
+        if end.exists() and end.stat().st_mtime_ns >= submitted:
+            return None
+    return job_id if job_id and scheduler_knows(job_id, scheduler_of(markers)) else None
+
+
 def folder_status(
     folder: Path, *, job_folder: Path | None = None, ask_scheduler: bool = True
 ) -> FolderStatus:
@@ -118,7 +142,10 @@ def folder_status(
     exit_code = _read_int(markers / "exit_code")
     if exit_code is None and markers != folder:
         exit_code = _read_int(folder / "exit_code")
-    if job_id is None:
+    queued = pending_submission(markers) if ask_scheduler else None
+    if queued is not None:
+        state, job_id = RUNNING, queued
+    elif job_id is None:
         state = NEVER_STARTED
     elif (markers / "complete").exists() or (folder / "complete").exists():
         state = FINISHED

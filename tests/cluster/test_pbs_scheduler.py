@@ -28,6 +28,7 @@ GRID = ["--rows", "5", "--cols", "5", "--mse-thresholds", "0", "--population-max
 ENGINE_WRAPPER = """#!/bin/sh
 # Records what the job staged beside the engine (the job's working folder), then runs it.
 find . -mindepth 1 | sed "s|^./||" | sort > "$FAKE_PBS_HOME/staged.$PBS_JOBID.txt"
+echo "$@" > "$FAKE_PBS_HOME/args.$PBS_JOBID.txt"
 exec {engine} "$@"
 """
 
@@ -121,6 +122,9 @@ def test_submit_array_runs_every_task_under_pbs_variables(pbs, capsys):
         assert (batch / "complete").is_file()
         info = (top / batch.name / "jobs_info.txt").read_text().split()
         assert info[0] == f"1[{index}].fakepbs"
+        # ncpus=1 in the script, NCPUS=1 from PBS: the engine's thread count.
+        engine_args = (pbs.home / f"args.1[{index}].fakepbs.txt").read_text().split()
+        assert engine_args[engine_args.index("--threads") + 1] == "1"
     statuses = experiment_status(top)
     assert [s.job for s in statuses] == [FINISHED] * 3
     assert [s.runs for s in statuses] == [{1: FINISHED}, {2: FINISHED}, {3: FINISHED}]
@@ -195,6 +199,10 @@ def test_walltime_then_resubmit_resumes_checkpointed_and_starts_unfinished(
     assert f"resubmit {batch0.name}" in out and "resumable runs: [1]" in out
     assert f"resubmit {batch1.name}" in out
     assert pbs.calls("qsub")[1:] == [(batch0, ["train.pbs.sh"]), (batch1, ["train.pbs.sh"])]
+    assert {s.job for s in experiment_status(top)} == {RUNNING}, "queued or running"
+    assert main(["layer_bypass:resubmit", "--folder", str(top)]) == 0
+    assert "nothing to resubmit" in capsys.readouterr().out
+    assert len(pbs.calls("qsub")) == 3, "a queued or running job was submitted twice"
     pbs.wait()
 
     assert pbs.exit_statuses() == {"1": 33, "2": 0, "3": 0}
