@@ -174,10 +174,16 @@ def add_common_arguments(
         "--number-of-runs must be divisible by N",
     )
     group.add_argument(
-        "--prefix", type=name_part, default="", help="text before every sub-experiment name"
+        "--prefix",
+        type=name_part,
+        default="",
+        help="text before every sub-experiment name (letters, digits and . _ + = , @ -)",
     )
     group.add_argument(
-        "--suffix", type=name_part, default="", help="text after every sub-experiment name"
+        "--suffix",
+        type=name_part,
+        default="",
+        help="text after every sub-experiment name (letters, digits and . _ + = , @ -)",
     )
     group.add_argument(
         "-e",
