@@ -330,17 +330,17 @@ def test_counts_below_one_are_refused(env, argv, capsys):
     ("flags", "cpus"),
     [([], 4), (["--threads", "3"], 3), (["--cpu", "2"], 2), (["--cpu", "2", "--threads", "2"], 2)],
 )
-def test_job_ncpus_is_the_engine_thread_count_stated_in_the_script(tmp_path, flags, cpus):
+def test_job_ncpus_is_the_engine_thread_count_stated_in_the_script(env, flags, cpus):
     """ncpus (population_max 4 by default, as the original) is the thread count the script
     states and passes to the engine; the engine never gets "all cores" on a shared node."""
-    env = tmp_path / "env"
-    assert main(["layer_bypass:train-pbs", *MODEL, *GRID, *flags, "--time-limit", "1:00:00",
-                 "--experiment-env", str(env)]) == 0  # fmt: skip
-    pbs = (env / "layer_bypass" / EARLIER / "train.pbs.sh").read_text()
+    before = tree_digest(env / "layer_bypass" / EARLIER)
+    common = [*MODEL, *GRID, *flags, "--suffix", "_cpu", "--time-limit", "1:00:00"]
+    assert main(["layer_bypass:train-pbs", *common, "--experiment-env", str(env)]) == 0
+    pbs = (env / "layer_bypass" / f"{EARLIER}_cpu" / "train.pbs.sh").read_text()
     assert f"#PBS -l select=1:ncpus={cpus}:mem=2gb:scratch_local=1gb\n" in pbs
     assert f"\nENGINE_THREADS={cpus}\n" in pbs
     assert 'train train_cgp.config --threads "$THREADS"' in pbs
-    assert main(["layer_bypass:train-slurm", *MODEL, *GRID, *flags, "--time-limit", "1:00:00",
-                 "--experiment-env", str(env)]) == 0  # fmt: skip
+    assert main(["layer_bypass:train-slurm", *common, "--experiment-env", str(env)]) == 0
     sbatch = (env / "layer_bypass" / "train.sbatch").read_text()
     assert f"#SBATCH --cpus-per-task={cpus}\n" in sbatch and f"\nENGINE_THREADS={cpus}\n" in sbatch
+    assert tree_digest(env / "layer_bypass" / EARLIER) == before
