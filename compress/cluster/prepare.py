@@ -2,7 +2,9 @@
 
 The experiments code decides *what* a sub-experiment is (config, train data, gate parameters);
 this module only asks it to write each one into its folder with relative paths (so the folder can
-be copied to a cluster) and records which runs each folder owns.
+be copied to a cluster) and records which runs each folder owns. Generation is all-or-nothing:
+:func:`plan_experiment` plans in memory, the scheduler module renders every script (checking
+every option), and only then :func:`write_all_or_nothing` writes folders and scripts.
 """
 
 from __future__ import annotations
@@ -172,15 +174,3 @@ def write_all_or_nothing(plan: ExperimentPlan, scripts: dict[Path, str]) -> list
         for path in reversed(created):
             shutil.rmtree(path, ignore_errors=True)
         raise
-
-
-def prepare_experiment(
-    args: argparse.Namespace, settings: Settings
-) -> tuple[str, Path, list[PreparedJob]]:
-    """Plan and write every sub-experiment (or batch) folder (no job scripts).
-
-    Returns the experiment name, that top folder and the jobs in sub-experiment order.
-    """
-    plan = plan_experiment(args, settings)
-    write_all_or_nothing(plan, {})
-    return plan.name, plan.top, plan.jobs
