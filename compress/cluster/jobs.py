@@ -29,6 +29,12 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "experiments"
 DEFAULT_PBS_TEMPLATE = TEMPLATES_DIR / "job.pbs"
 DEFAULT_SLURM_TEMPLATE = TEMPLATES_DIR / "job.sbatch"
 
+RUN_FINISHED_SHELL = """run_finished() {
+    [ -f "cgp_configs/cgp.$1.config" ]
+}"""
+"""The job scripts' rule for a finished run (``${run_finished_function}`` in the templates):
+its result config exists, as the original's scripts decided."""
+
 CHECKPOINT_EVERY_S = 600
 """Periodic checkpoints bound the work lost to a hard kill (node failure, SIGKILL)."""
 CHECKPOINT_MARGIN_S = 300

@@ -17,6 +17,7 @@ from compress.cluster.jobs import (
     CHECKPOINT_EVERY_S,
     CHECKPOINT_MARGIN_S,
     DEFAULT_SLURM_TEMPLATE,
+    RUN_FINISHED_SHELL,
     JobEntry,
     engine_threads,
     job_name,
@@ -101,6 +102,7 @@ def render_slurm_jobs(
         "cgp_binary": str(cgp_binary),
         "cgp_args": shlex.join(options.cgp_args),
         "checkpoint_every": options.checkpoint_every,
+        "run_finished_function": RUN_FINISHED_SHELL,
         "jobs": "\n".join(entry.line() for entry in entries),
         "experiment": experiment,
     }

@@ -3,7 +3,8 @@
 # folder and runs [START_RUN, END_RUN)), SOURCE (the prepared folder), RESULT (where results go;
 # the same folder on Slurm), INFO_FOLDER/INFO_ROOT (for jobs_info.txt), SCRATCH, ENGINE and
 # ENGINE_HINT, JOB_ID, ENGINE_THREADS and ALLOCATED_CPUS, CGP_ARGS, CHECKPOINT_EVERY, and the
-# functions launch_engine (start "$@" in the background, set engine_pid) and release_scratch.
+# functions run_finished (is run $1 finished?), launch_engine (start "$@" in the background, set
+# engine_pid) and release_scratch.
 [ -d "$SOURCE" ] || fail "experiment folder $SOURCE does not exist: copy the generated folders there"
 [ -x "$ENGINE" ] || fail "engine $ENGINE not found: $ENGINE_HINT"
 
@@ -29,9 +30,9 @@ cp "$ENGINE" "$SCRATCH/cgp" || fail "cannot copy the engine to $SCRATCH"
 cd "$WORK" || fail "cannot enter $WORK"
 mkdir -p checkpoints cgp_configs weights train_statistics/fitness
 
-# Runs whose result config exists are finished; start at the first one that is not.
+# Start at the first run that is not finished.
 first="$START_RUN"
-while [ "$first" -lt "$END_RUN" ] && [ -f "cgp_configs/cgp.$((first + 1)).config" ]; do
+while [ "$first" -lt "$END_RUN" ] && run_finished "$((first + 1))"; do
     first=$((first + 1))
 done
 
