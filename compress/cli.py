@@ -2,7 +2,8 @@
 
 Each command module under :mod:`compress.commands` registers its sub-commands; a sub-command's
 parser carries ``handler(args, settings) -> int | None`` in its defaults. User mistakes are
-raised as :class:`~compress.errors.CompressError` and printed here as one line.
+raised as :class:`~compress.errors.CompressError` and printed here as one line; so is a file-system
+error naming a path (permission denied, read-only or full disk, a file where a folder belongs).
 """
 
 from __future__ import annotations
@@ -58,6 +59,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CompressError as error:
         print(f"compress.py: error: {error}", file=sys.stderr)
         return error.exit_code
+    except OSError as error:
+        # A file or folder the user named cannot be read or written (permissions, read-only or
+        # full file system, a file where a folder is needed): the user's to fix, so one line.
+        if error.filename is None:
+            raise
+        print(f"compress.py: error: {error.filename}: {error.strerror}", file=sys.stderr)
+        return CompressError.exit_code
     except KeyboardInterrupt:
         print("compress.py: interrupted", file=sys.stderr)
         return 130

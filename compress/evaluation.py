@@ -6,7 +6,6 @@ reproduce the baseline exactly, not only on average.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
 from compress.errors import CompressError
+from compress.progress import progress_disabled
 
 
 @dataclass
@@ -33,9 +33,8 @@ class EvaluationResult:
 
 
 def progress_enabled(progress: bool) -> bool:
-    """Progress bars unless disabled by the caller or ``TQDM_DISABLE`` (cluster jobs set it)."""
-    flag = os.environ.get("TQDM_DISABLE", "").strip().lower()
-    return progress and flag in ("", "0", "false", "no")
+    """Progress bars unless disabled by the caller or ``TQDM_DISABLE``."""
+    return progress and not progress_disabled()
 
 
 def evaluate_model(

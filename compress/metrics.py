@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pandas as pd
 import parse
-from tqdm import tqdm
 
+from compress.atomic import require_writable_folder
 from compress.engine.files import (
     CIRCUIT_COLUMNS,
     read_statistics,
@@ -61,6 +61,7 @@ from compress.metrics_inputs import (
     supersede_results,
     write_inputs,
 )
+from compress.progress import Progress
 from compress.selection import inject_weights, restore_weights
 from compress.settings import Settings
 
@@ -199,6 +200,8 @@ def model_metrics(args: argparse.Namespace, settings: Settings) -> int:
     subs = experiment.sub_experiments()
     output_dir = base_folder / MODEL_METRICS_DIR
     jobs, skipped = plan_jobs(subs, args, output_dir)
+    for folder in sorted({output_dir, *(job.folder for job in jobs)}):
+        require_writable_folder(folder, "model-metrics writes into")
     if skipped:
         print(f"model-metrics: {skipped} result file(s) already exist, skipped", file=sys.stderr)
     if not jobs:
@@ -216,21 +219,26 @@ def model_metrics(args: argparse.Namespace, settings: Settings) -> int:
         baseline = evaluate_baseline(model, dataset, args)
     original = {name: tensor.clone() for name, tensor in experiment.weights().items()}
 
-    for job in tqdm(jobs, desc="model-metrics", unit="run", disable=len(jobs) < 2):
-        rows = job.rows
-        evaluation = evaluate_chromosomes(
-            binary, job.folder, list(rows["chromosome"]), str(job.run)
-        )
-        if args.only_weights:
-            print(
-                f"{job.sub.name} run {job.run}: weights of {len(rows)} chromosome(s) written to "
-                f"{job.folder / 'all_weights'}",
-                file=sys.stderr,
+    with Progress(len(jobs), "model-metrics", unit="run") as progress:
+        for job in jobs:
+            progress.set_status({"sub-experiment": job.sub.name, "run": job.run})
+            rows = job.rows
+            evaluation = evaluate_chromosomes(
+                binary, job.folder, list(rows["chromosome"]), str(job.run)
             )
-            continue
-        table = metrics_table(job, rows, evaluation, model, dataset, original, baseline, args)
-        write_csv_atomic(table, job.output)
-        write_inputs(job.output, job.inputs)
+            if args.only_weights:
+                print(
+                    f"{job.sub.name} run {job.run}: weights of {len(rows)} chromosome(s) "
+                    f"written to {job.folder / 'all_weights'}",
+                    file=sys.stderr,
+                )
+            else:
+                table = metrics_table(
+                    job, rows, evaluation, model, dataset, original, baseline, args
+                )
+                write_csv_atomic(table, job.output)
+                write_inputs(job.output, job.inputs)
+            progress.update()
     if baseline is not None:
         print(
             f"model-metrics: baseline top-1 {baseline.top1:.4f}, top-5 {baseline.top5:.4f}"

@@ -75,7 +75,7 @@ def test_progress_events_drive_the_bar(tmp_path):
     assert [e["run"] for e in finished] == [1, 2]
     assert all("generation" in e for e in events if "event" not in e)
     assert "PROGRESS" not in (tmp_path / "err.txt").read_text()
-    bar = RunProgress(2, "test", disable=True)
+    bar = RunProgress(2, "test")
     for event in events:
         bar(event)
     assert bar.finished == 2

@@ -7,7 +7,12 @@ import zipfile
 
 import pytest
 
-from compress.cluster.jobs import DEFAULT_PBS_TEMPLATE, DEFAULT_SLURM_TEMPLATE, read_template
+from compress.cluster.jobs import (
+    DEFAULT_PBS_TEMPLATE,
+    DEFAULT_SLURM_TEMPLATE,
+    TEMPLATES_DIR,
+    read_template,
+)
 from compress.experiments.layout import (
     CHECKPOINTED,
     FINISHED,
@@ -67,9 +72,11 @@ def test_job_scripts_use_the_same_rule(folder):
     )
     expected = [f"{run} {'yes' if case[3] == FINISHED else 'no'}" for run, case in CASES.items()]
     assert result.stdout.split("\n")[:-1] == expected
+    body = read_template(TEMPLATES_DIR / "job_body.sh")
+    assert 'run_finished "$((first + 1))"' in body
     for template in (DEFAULT_PBS_TEMPLATE, DEFAULT_SLURM_TEMPLATE):
         text = read_template(template)
-        assert "${run_finished_function}" in text and 'run_finished "$((first + 1))"' in text
+        assert "${run_finished_function}" in text and "INCLUDE job_body.sh" in text
 
 
 def test_a_folder_without_weights_is_the_originals_merge(folder):

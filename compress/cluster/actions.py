@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from compress.argtypes import non_negative_int, positive_int
 from compress.cluster import metrics_jobs
 from compress.cluster.jobs import (
     CHECKPOINT_EVERY_S,
@@ -31,10 +32,15 @@ from compress.cluster.jobs import (
     DEFAULT_SLURM_TEMPLATE,
 )
 from compress.cluster.merge import MODES, batch_groups, merge_batches
-from compress.cluster.pbs import PBS_ARRAY_SCRIPT, PBS_SCRIPT, PbsOptions, write_pbs_jobs
-from compress.cluster.prepare import experiment_env_of, experiment_name_of, prepare_experiment
-from compress.cluster.slurm import SLURM_SCRIPT, SlurmOptions, entries_of, submit, write_slurm_jobs
-from compress.cluster.status import experiment_status, format_status
+from compress.cluster.pbs import PBS_ARRAY_SCRIPT, PBS_SCRIPT, PbsOptions, render_pbs_jobs
+from compress.cluster.prepare import (
+    experiment_env_of,
+    experiment_name_of,
+    plan_experiment,
+    write_all_or_nothing,
+)
+from compress.cluster.slurm import SLURM_SCRIPT, SlurmOptions, entries_of, render_slurm_jobs, submit
+from compress.cluster.status import experiment_status, format_status, record_submission
 from compress.commands.action import Action
 from compress.errors import CompressError
 from compress.experiments.rerun import add_force_argument
@@ -96,13 +102,14 @@ def _add_job_common(group, parser, *, memory: str) -> None:
     group.add_argument("--mem", default=memory, help=f"memory per job, e.g. 2gb (default {memory})")
     group.add_argument(
         "--cpu",
-        type=int,
+        type=positive_int,
         default=None,
-        help="CPUs per job = engine threads (default: the config's population_max, as the original)",
+        help="CPUs per job = engine threads, stated in the job script "
+        "(default: --threads when not 0, else the config's population_max, as the original)",
     )
     group.add_argument(
         "--checkpoint-margin",
-        type=int,
+        type=non_negative_int,
         default=CHECKPOINT_MARGIN_S,
         metavar="S",
         help=f"stop and checkpoint S seconds before the time limit (default {CHECKPOINT_MARGIN_S})",
@@ -111,7 +118,7 @@ def _add_job_common(group, parser, *, memory: str) -> None:
         group,
         parser,
         "--checkpoint-every",
-        type=int,
+        type=positive_int,
         default=None,
         metavar="S",
         help=f"also checkpoint every S seconds, bounding work lost to a hard kill (default {CHECKPOINT_EVERY_S})",
@@ -165,13 +172,15 @@ def _job_options(args: argparse.Namespace) -> dict[str, Any]:
         "time_limit": args.cluster_time_limit,
         "mem": args.mem,
         "cpu": args.cpu,
+        "threads": getattr(args, "threads", None),
         "checkpoint_every": args.checkpoint_every or CHECKPOINT_EVERY_S,
         "checkpoint_margin": args.checkpoint_margin,
     }
 
 
 def run_train_pbs(args: argparse.Namespace, settings: Settings) -> int:
-    experiment, top, jobs = prepare_experiment(args, settings)
+    plan = plan_experiment(args, settings)
+    experiment, top, jobs = plan.name, plan.top, plan.jobs
     options = PbsOptions(
         **_job_options(args),
         template=args.template_pbs_file,
@@ -181,7 +190,7 @@ def run_train_pbs(args: argparse.Namespace, settings: Settings) -> int:
         cgp_folder=args.cgp_folder,
         array=args.array,
     )
-    scripts = write_pbs_jobs(experiment, top, jobs, options, settings)
+    scripts = write_all_or_nothing(plan, render_pbs_jobs(experiment, top, jobs, options, settings))
     print(f"wrote {len(jobs)} job folder(s) under {top}")
     print(f"copy {top} into <workspace>/{args.experiments_folder}/ on the cluster, then:")
     if args.array:
@@ -194,6 +203,8 @@ def run_train_pbs(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _qsub(scripts: list[Path]) -> None:
+    """``qsub`` each script from its folder; record the job id in the folders it runs
+    (an array's subjob ``N[i]`` in the i-th folder), so a queued job is not submitted twice."""
     if shutil.which("qsub") is None:
         raise CompressError("qsub not found: --submit works on a PBS front-end only")
     for script in scripts:
@@ -202,7 +213,14 @@ def _qsub(scripts: list[Path]) -> None:
         )
         if result.returncode != 0:
             raise CompressError(f"qsub {script} failed: {result.stderr.strip()}")
-        print(result.stdout.strip())
+        job_id = result.stdout.strip()
+        print(job_id)
+        if script.name != PBS_ARRAY_SCRIPT:
+            record_submission(script.parent, job_id)
+            continue
+        for index, entry in enumerate(entries_of(script)):
+            subjob = job_id.replace("[]", f"[{index}]")  # a one-folder "array" is a plain job
+            record_submission(script.parent / Path(entry.folder).name, subjob)
 
 
 # -- train-slurm ---------------------------------------------------------------------------------
@@ -221,7 +239,7 @@ def add_train_slurm_arguments(parser: argparse.ArgumentParser, experiment_cls: A
     )
     group.add_argument("--account", default=None, help="Slurm account to charge")
     group.add_argument(
-        "--max-parallel", type=int, default=None, help="run at most N array tasks at once"
+        "--max-parallel", type=positive_int, default=None, help="run at most N array tasks at once"
     )
     group.add_argument(
         "--cgp-binary",
@@ -233,7 +251,8 @@ def add_train_slurm_arguments(parser: argparse.ArgumentParser, experiment_cls: A
 
 
 def run_train_slurm(args: argparse.Namespace, settings: Settings) -> int:
-    experiment, top, jobs = prepare_experiment(args, settings)
+    plan = plan_experiment(args, settings)
+    experiment, top, jobs = plan.name, plan.top, plan.jobs
     binary = (args.cgp_binary or settings.cgp).resolve()
     options = SlurmOptions(
         **_job_options(args),
@@ -242,7 +261,10 @@ def run_train_slurm(args: argparse.Namespace, settings: Settings) -> int:
         account=args.account,
         max_parallel=args.max_parallel,
     )
-    script = write_slurm_jobs(experiment, top, jobs, options, binary)
+    script, _ = write_all_or_nothing(
+        plan, render_slurm_jobs(experiment, top, jobs, options, binary)
+    )
+    (top / "slurm_logs").mkdir(exist_ok=True)
     print(f"wrote {len(jobs)} job folder(s) and {script}")
     if args.submit:
         print(f"submitted array job {submit(top)}")
@@ -264,7 +286,7 @@ def _add_folder(parser: argparse.ArgumentParser, what: str) -> None:
 def _folder(args: argparse.Namespace, settings: Settings) -> Path:
     if args.folder is not None:
         return args.folder
-    return experiment_env_of(args, settings) / experiment_name_of(args)
+    return experiment_env_of(args, settings, writable=False) / experiment_name_of(args)
 
 
 def add_status_arguments(parser: argparse.ArgumentParser, experiment_cls: Any = None) -> None:
@@ -299,7 +321,10 @@ def add_merge_arguments(parser: argparse.ArgumentParser, experiment_cls: Any = N
         "--mode", choices=MODES, default="all", help="all: statistics.{run}.csv.zip; lean: split"
     )
     parser.add_argument(
-        "--top", type=int, default=10, help="lean mode: rows kept with chromosomes (default 10)"
+        "--top",
+        type=positive_int,
+        default=10,
+        help="lean mode: rows kept with chromosomes (default 10)",
     )
     parser.add_argument("--no-archive", action="store_true", help="do not write <name>.<mode>.zip")
 
@@ -357,7 +382,7 @@ def run_resubmit(args: argparse.Namespace, settings: Settings) -> int:
             )
         print(f"submitted array job {submit(folder, [index[s.name] for s in pending])}")
     else:
-        _qsub([s.folder / PBS_SCRIPT for s in pending])
+        _qsub([(s.job_folder or s.folder) / PBS_SCRIPT for s in pending])
     return 0
 
 

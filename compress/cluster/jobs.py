@@ -24,6 +24,7 @@ from compress.atomic import write_text_atomic
 from compress.errors import CompressError
 
 TEMPLATE_END = "# PYTHON TEMPLATE END"
+TEMPLATE_INCLUDE = "# PYTHON TEMPLATE INCLUDE "
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "experiments"
 DEFAULT_PBS_TEMPLATE = TEMPLATES_DIR / "job.pbs"
 DEFAULT_SLURM_TEMPLATE = TEMPLATES_DIR / "job.sbatch"
@@ -51,15 +52,22 @@ class JobEntry:
         return range(self.start_run + 1, self.end_run + 1)
 
 
-def render_template(text: str, values: dict[str, object]) -> str:
-    """Fill the part above the template end marker; keep the rest verbatim, LF line endings."""
+def render_template(
+    text: str, values: dict[str, object], *, include_from: tuple[Path, ...] = ()
+) -> str:
+    """Fill the part above the template end marker; keep the rest verbatim, LF line endings.
+
+    Below the marker a line ``# PYTHON TEMPLATE INCLUDE <file>`` is replaced by that file's text
+    (looked up in ``include_from``, then beside the shipped templates): the PBS and Slurm
+    templates share their job body this way, and every generated script is still one file.
+    """
     lines = text.replace("\r\n", "\n").split("\n")
     try:
         end = next(i for i, line in enumerate(lines) if line.strip() == TEMPLATE_END)
     except StopIteration:
         end = None
     head = "\n".join(lines if end is None else lines[:end])
-    tail = "" if end is None else "\n".join(lines[end + 1 :])
+    tail = "" if end is None else _include(lines[end + 1 :], (*include_from, TEMPLATES_DIR))
     mapping = {key: str(value) for key, value in values.items()}
     for _ in range(10):
         filled = Template(head).safe_substitute(mapping)
@@ -67,6 +75,23 @@ def render_template(text: str, values: dict[str, object]) -> str:
             break
         head = filled
     return head + ("\n" + tail if end is not None else "\n")
+
+
+def _include(lines: list[str], folders: tuple[Path, ...]) -> str:
+    out = []
+    for line in lines:
+        if not line.startswith(TEMPLATE_INCLUDE):
+            out.append(line)
+            continue
+        name = line[len(TEMPLATE_INCLUDE) :].strip()
+        path = next((folder / name for folder in folders if (folder / name).is_file()), None)
+        if path is None:
+            raise CompressError(
+                f"job template includes {name}, which is in none of "
+                f"{', '.join(str(f) for f in folders)}"
+            )
+        out.append(read_template(path).replace("\r\n", "\n").rstrip("\n"))
+    return "\n".join(out)
 
 
 def read_template(path: Path) -> str:
@@ -129,6 +154,29 @@ def pbs_size(text: str) -> str:
     return f"{megabytes // 1024}gb" if megabytes % 1024 == 0 else f"{megabytes}mb"
 
 
+def engine_threads(
+    folder: Path, population_max: int | None, cpu: int | None, threads: int | None
+) -> int:
+    """CPUs a job requests, which is also the engine's thread count stated in its script.
+
+    ``--cpu`` wins, else ``--threads`` when not 0 ("all cores" means nothing on a shared node),
+    else the config's ``population_max`` (the original's rule: one thread per offspring).
+    """
+    if cpu is not None and threads and cpu != threads:
+        raise CompressError(
+            f"--cpu {cpu} and --threads {threads} disagree; a job's engine uses its CPUs, "
+            "give one of them"
+        )
+    for flag, value in (("--cpu", cpu), ("--threads", threads or None)):
+        if value is not None:
+            if value < 1:
+                raise CompressError(f"{flag} must be at least 1, got {value}")
+            return value
+    if population_max:
+        return int(population_max)
+    raise CompressError(f"{folder}: config has no population_max; pass --cpu N")
+
+
 def job_name(text: str, prefix: str = "cgp_") -> str:
     """A scheduler-safe job name: letters, digits, ``_ . -``; starts with a letter (PBS rule)."""
     cleaned = re.sub(r"[^A-Za-z0-9_.-]", "_", text.replace("/", "_"))
@@ -140,10 +188,11 @@ def shell_words(words: list[str]) -> str:
 
 
 def write_script(path: Path, text: str) -> Path:
-    """Write atomically and make executable (users run ``qsub``/``bash`` on it)."""
+    """Write atomically and make executable (users run ``qsub``/``bash`` on it): execute is
+    granted to whoever the umask lets read the file, nobody else."""
     write_text_atomic(path, text)
-    mode = path.stat().st_mode
-    path.chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    path.chmod(mode | (mode & 0o444) >> 2)
     return path
 
 

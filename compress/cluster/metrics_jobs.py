@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from compress.argtypes import positive_int
 from compress.cluster.jobs import (
     TEMPLATES_DIR,
     format_walltime,
@@ -81,7 +82,7 @@ def _add_common(parser: argparse.ArgumentParser, *, scheduler: str) -> argparse.
     )
     add(
         "--top",
-        type=int,
+        type=positive_int,
         default=1,
         help="evaluate the last N logged solutions per run (default 1)",
     )
@@ -92,7 +93,7 @@ def _add_common(parser: argparse.ArgumentParser, *, scheduler: str) -> argparse.
     add("-l", "--include-loss", action="store_true", help="also compute the loss")
     group.add_argument(
         "--modulo",
-        type=int,
+        type=positive_int,
         default=None,
         help=f"number of groups (default: pending folders, at most {DEFAULT_MODULO})",
     )
@@ -103,7 +104,7 @@ def _add_common(parser: argparse.ArgumentParser, *, scheduler: str) -> argparse.
         default="24:00:00",
         help="walltime per job (default 24:00:00)",
     )
-    group.add_argument("--cpu", type=int, default=4, help="CPUs per job (default 4)")
+    group.add_argument("--cpu", type=positive_int, default=4, help="CPUs per job (default 4)")
     group.add_argument("--mem", default="8gb", help="memory per job (default 8gb)")
     group.add_argument(
         "--job-dir",
@@ -244,6 +245,7 @@ def run_pbs(args: argparse.Namespace, settings: Settings) -> int:
     walltime = format_walltime(parse_walltime(args.cluster_time_limit))
     template = read_template(args.template_file)
     model = Path(str(args.model_name)).name
+    scripts: dict[Path, tuple[str, int]] = {}
     for group, names in groups.items():
         directives = "\n".join(
             [
@@ -258,8 +260,11 @@ def run_pbs(args: argparse.Namespace, settings: Settings) -> int:
             "directives": directives,
         }
         script = job_dir / f"{experiment}_{model}_{group}_{modulo}.pbs.sh"
-        write_script(script, render_template(template, values))
-        print(f"{script}: {len(names)} folder(s)")
+        scripts[script] = (render_template(template, values), len(names))
+    # Every group rendered (and every option checked) before the first script is written.
+    for script, (text, count) in scripts.items():
+        write_script(script, text)
+        print(f"{script}: {count} folder(s)")
     return 0
 
 

@@ -19,6 +19,7 @@ from compress.cluster.jobs import (
     CHECKPOINT_MARGIN_S,
     DEFAULT_PBS_TEMPLATE,
     JobEntry,
+    engine_threads,
     format_walltime,
     job_name,
     parse_walltime,
@@ -28,7 +29,6 @@ from compress.cluster.jobs import (
     write_script,
 )
 from compress.cluster.prepare import PreparedJob
-from compress.errors import CompressError
 from compress.experiments.layout import FINISHED_RUN_SHELL
 from compress.settings import Settings
 
@@ -43,6 +43,7 @@ class PbsOptions:
     mem: str = "2gb"
     scratch_capacity: str = "1gb"
     cpu: int | None = None
+    threads: int | None = None
     experiments_folder: str = "experiments_folder"
     results_folder: str = "results"
     cgp_folder: str = "cgp_cpp_project"
@@ -61,22 +62,20 @@ def workspace(settings: Settings) -> str:
 
 
 def cpus_for(job: PreparedJob, options: PbsOptions) -> int:
-    """``--cpu``, else the config's ``population_max`` (the original's rule)."""
-    if options.cpu is not None:
-        if options.cpu < 1:
-            raise CompressError(f"--cpu must be at least 1, got {options.cpu}")
-        return options.cpu
-    if job.population_max:
-        return int(job.population_max)
-    raise CompressError(f"{job.folder}: config has no population_max; pass --cpu N")
+    """The job's ncpus, which is also the engine's thread count (:func:`engine_threads`)."""
+    return engine_threads(job.folder, job.population_max, options.cpu, options.threads)
 
 
-def write_pbs_jobs(
+def render_pbs_jobs(
     experiment: str, top: Path, jobs: list[PreparedJob], options: PbsOptions, settings: Settings
-) -> list[Path]:
-    """Write ``train.pbs.sh`` into every job folder (and the array script); return the scripts."""
+) -> dict[Path, str]:
+    """``train.pbs.sh`` of every job folder (and the array script), rendered in memory.
+
+    Every option is checked here, before any folder or script is written.
+    """
     walltime = parse_walltime(options.time_limit)
     template = read_template(options.template)
+    include = (Path(options.template).parent,)
     common = {
         "time_limit": format_walltime(walltime),
         "walltime_seconds": walltime,
@@ -92,7 +91,7 @@ def write_pbs_jobs(
         "cgp_args": shlex.join(options.cgp_args),
     }
     mem, scratch = pbs_size(options.mem), pbs_size(options.scratch_capacity)
-    written = []
+    scripts: dict[Path, str] = {}
     for job in jobs:
         cpu = cpus_for(job, options)
         entry = JobEntry(f"{experiment}/{job.name}", job.start_run, job.end_run)
@@ -105,7 +104,7 @@ def write_pbs_jobs(
             "jobs": entry.line(),
             "experiment": entry.folder,
         }
-        written.append(write_script(job.folder / PBS_SCRIPT, render_template(template, values)))
+        scripts[job.folder / PBS_SCRIPT] = render_template(template, values, include_from=include)
     if options.array:
         cpu = max(cpus_for(job, options) for job in jobs)
         entries = [JobEntry(f"{experiment}/{job.name}", job.start_run, job.end_run) for job in jobs]
@@ -119,6 +118,13 @@ def write_pbs_jobs(
             "jobs": "\n".join(entry.line() for entry in entries),
             "experiment": experiment,
         }
-        script = top / PBS_ARRAY_SCRIPT
-        written.append(write_script(script, render_template(template, values)))
-    return written
+        scripts[top / PBS_ARRAY_SCRIPT] = render_template(template, values, include_from=include)
+    return scripts
+
+
+def write_pbs_jobs(
+    experiment: str, top: Path, jobs: list[PreparedJob], options: PbsOptions, settings: Settings
+) -> list[Path]:
+    """Write ``train.pbs.sh`` into every (existing) job folder and the array script."""
+    scripts = render_pbs_jobs(experiment, top, jobs, options, settings)
+    return [write_script(path, text) for path, text in scripts.items()]

@@ -2,19 +2,28 @@
 
 The experiments code decides *what* a sub-experiment is (config, train data, gate parameters);
 this module only asks it to write each one into its folder with relative paths (so the folder can
-be copied to a cluster) and records which runs each folder owns.
+be copied to a cluster) and records which runs each folder owns. Generation is all-or-nothing:
+:func:`plan_experiment` plans in memory, the scheduler module renders every script (checking
+every option), and only then :func:`write_all_or_nothing` writes folders and scripts.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from compress.atomic import require_writable_folder
 from compress.engine.config import CGPConfig
 from compress.errors import CompressError
 from compress.experiments.layout import CONFIG_FILE, batch_start_run
 from compress.settings import Settings
+
+if TYPE_CHECKING:
+    from compress.experiments.rerun import FolderPlan
 
 
 @dataclass(frozen=True)
@@ -96,39 +105,64 @@ def experiment_name_of(args: argparse.Namespace) -> str:
     raise CompressError("cannot tell which experiment this command is for")
 
 
-def experiment_env_of(args: argparse.Namespace, settings: Settings) -> Path:
+def experiment_env_of(
+    args: argparse.Namespace, settings: Settings, *, writable: bool = True
+) -> Path:
+    """``--experiment-env`` (else the configured experiments root); when the command writes
+    there, refused if it cannot be written (a file, a read-only folder) before anything is."""
     value = getattr(args, "experiment_env", None)
-    return Path(value) if value else settings.experiments_root
+    root = Path(value) if value else settings.experiments_root
+    return require_writable_folder(root, "--experiment-env") if writable else root
 
 
-def prepare_experiment(
-    args: argparse.Namespace, settings: Settings
-) -> tuple[str, Path, list[PreparedJob]]:
-    """Write every sub-experiment (or batch) folder under ``<experiment-env>/<experiment>/``.
+@dataclass
+class ExperimentPlan:
+    """The folders a generation command will write, planned in memory: nothing is on disk yet,
+    so a bad option found while the job scripts are rendered leaves no half-prepared folder."""
 
-    Returns the experiment name, that top folder and the jobs in sub-experiment order.
+    name: str
+    top: Path
+    folder_plans: list[FolderPlan]
+    jobs: list[PreparedJob]
+
+    def write_folders(self) -> None:
+        """Write every sub-experiment (or batch) folder by the rerun rules
+        (:mod:`compress.experiments.rerun`: new, kept and resumed, or superseded with --force)."""
+        from compress.experiments.rerun import apply_plan
+
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        for folder_plan in self.folder_plans:
+            folder_plan.folder.parent.mkdir(parents=True, exist_ok=True)
+            apply_plan(folder_plan, stamp)
+
+
+def plan_experiment(args: argparse.Namespace, settings: Settings) -> ExperimentPlan:
+    """Every sub-experiment (or batch) folder under ``<experiment-env>/<experiment>/``, planned.
+
+    The jobs come in sub-experiment order; their folders are where they will be written.
     """
     from compress.experiments.registry import build_experiment
-    from compress.experiments.rerun import prepare_folders
+    from compress.experiments.rerun import plan_folders
 
     name = experiment_name_of(args)
+    env = experiment_env_of(args, settings)
     experiment = build_experiment(name, args, settings, prepare=True)
-    top = (experiment_env_of(args, settings) / getattr(experiment, "name", name)).resolve()
+    top = (env / getattr(experiment, "name", name)).resolve()
+    subs = experiment.sub_experiments()
     jobs: list[PreparedJob] = []
-    plans = prepare_folders(
-        experiment.sub_experiments(),
+    folder_plans = plan_folders(
+        subs,
         top,
         force=getattr(args, "force", False),
         command=f"{name}:{getattr(args, 'action', 'train-pbs')}",
     )
-    for plan in plans:
-        sub, folder = plan.sub, plan.folder
+    for sub in subs:
         start, end = run_range(sub.config)
         population = sub.config.get("population_max")
         jobs.append(
             PreparedJob(
                 name=sub.name,
-                folder=folder,
+                folder=top / sub.name,
                 start_run=start,
                 end_run=end,
                 population_max=int(population) if population is not None else None,
@@ -136,4 +170,24 @@ def prepare_experiment(
         )
     if not jobs:
         raise CompressError(f"experiment {name} produced no sub-experiments; check its options")
-    return getattr(experiment, "name", name), top, jobs
+    return ExperimentPlan(getattr(experiment, "name", name), top, folder_plans, jobs)
+
+
+def write_all_or_nothing(plan: ExperimentPlan, scripts: dict[Path, str]) -> list[Path]:
+    """Write the planned folders, then the rendered ``scripts`` (path -> text, made executable).
+
+    Everything that can be refused was checked while rendering; should writing still fail
+    (disk full, a folder vanishing), the folders this call created are removed again, so a
+    failed command leaves the experiment environment as it found it. Existing folders are
+    never removed (they may hold results).
+    """
+    from compress.cluster.jobs import write_script
+
+    created = [path for path in [plan.top, *(job.folder for job in plan.jobs)] if not path.exists()]
+    try:
+        plan.write_folders()
+        return [write_script(path, text) for path, text in scripts.items()]
+    except BaseException:
+        for path in reversed(created):
+            shutil.rmtree(path, ignore_errors=True)
+        raise

@@ -18,6 +18,7 @@ from compress.cluster.jobs import (
     CHECKPOINT_MARGIN_S,
     DEFAULT_SLURM_TEMPLATE,
     JobEntry,
+    engine_threads,
     job_name,
     parse_memory_mb,
     parse_walltime,
@@ -41,6 +42,7 @@ class SlurmOptions:
     template: Path = DEFAULT_SLURM_TEMPLATE
     mem: str = "2gb"
     cpu: int | None = None
+    threads: int | None = None
     cgp_binary: Path | None = None
     partition: str | None = None
     account: str | None = None
@@ -67,15 +69,19 @@ def array_spec(indices: list[int], max_parallel: int | None = None) -> str:
     return ",".join(parts) + (f"%{max_parallel}" if max_parallel else "")
 
 
-def write_slurm_jobs(
+def render_slurm_jobs(
     experiment: str, top: Path, jobs: list[PreparedJob], options: SlurmOptions, cgp_binary: Path
-) -> Path:
-    """Write ``train.sbatch`` and ``submit.sh`` into the experiment folder; return the sbatch file."""
+) -> dict[Path, str]:
+    """``train.sbatch`` and ``submit.sh`` of the experiment folder, rendered in memory.
+
+    Every option is checked here, before any folder or script is written.
+    """
     seconds = parse_walltime(options.time_limit)
-    cpus = {options.cpu if options.cpu is not None else (job.population_max or 1) for job in jobs}
-    cpu = max(cpus)
-    if cpu < 1:
-        raise CompressError(f"--cpu must be at least 1, got {cpu}")
+    cpu = max(
+        engine_threads(job.folder, job.population_max or 1, options.cpu, options.threads)
+        for job in jobs
+    )
+    parse_memory_mb(options.mem)
     margin = max(1, min(options.checkpoint_margin, seconds // 4, SLURM_SIGNAL_MAX_S))
     directives = []
     if options.partition:
@@ -101,10 +107,19 @@ def write_slurm_jobs(
         "experiment": experiment,
     }
     template = read_template(options.template)
-    script = write_script(top / SLURM_SCRIPT, render_template(template, values))
-    write_script(top / SUBMIT_SCRIPT, _submit_helper())
+    sbatch = render_template(template, values, include_from=(Path(options.template).parent,))
+    return {top / SLURM_SCRIPT: sbatch, top / SUBMIT_SCRIPT: _submit_helper()}
+
+
+def write_slurm_jobs(
+    experiment: str, top: Path, jobs: list[PreparedJob], options: SlurmOptions, cgp_binary: Path
+) -> Path:
+    """Write ``train.sbatch`` and ``submit.sh`` into the experiment folder; return the sbatch file."""
+    scripts = render_slurm_jobs(experiment, top, jobs, options, cgp_binary)
+    for path, text in scripts.items():
+        write_script(path, text)
     (top / "slurm_logs").mkdir(exist_ok=True)
-    return script
+    return top / SLURM_SCRIPT
 
 
 def _submit_helper() -> str:

@@ -13,6 +13,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from compress.argtypes import name_part, positive_int
 from compress.cluster.actions import CLUSTER_ACTIONS
 from compress.commands.action import Action
 from compress.experiments.options import CGP_OPTION_KEYS, parse_time_seconds, threshold_value
@@ -155,13 +156,23 @@ def add_common_arguments(
     group.add_argument(
         "-b",
         "--batches",
-        type=int,
+        type=positive_int,
         default=None,
         help="split each sub-experiment's runs into N folders <name>_batch_<i>; "
         "--number-of-runs must be divisible by N",
     )
-    group.add_argument("--prefix", default="", help="text before every sub-experiment name")
-    group.add_argument("--suffix", default="", help="text after every sub-experiment name")
+    group.add_argument(
+        "--prefix",
+        type=name_part,
+        default="",
+        help="text before every sub-experiment name (letters, digits and . _ + = , @ -)",
+    )
+    group.add_argument(
+        "--suffix",
+        type=name_part,
+        default="",
+        help="text after every sub-experiment name (letters, digits and . _ + = , @ -)",
+    )
     group.add_argument(
         "-e",
         "--allowed-mse-error",
@@ -225,14 +236,14 @@ def _metrics_arguments(parser: argparse.ArgumentParser, experiment_cls: type) ->
     group.add_argument(
         "--runs",
         nargs="+",
-        type=int,
+        type=positive_int,
         default=None,
         metavar="R",
         help="1-based runs to evaluate (default: every statistics file found)",
     )
     group.add_argument(
         "--top",
-        type=int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="only the last N chromosome rows of each statistics file "

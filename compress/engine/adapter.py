@@ -1,7 +1,7 @@
 """Running ``bin/cgp`` as a subprocess, with a progress bar fed by its ``PROGRESS`` lines.
 
 The engine writes results to files named in its config; its stdout (human log) goes to a log file
-and its stderr is read line by line here: ``PROGRESS {json}`` lines drive a tqdm bar, everything
+and its stderr is read line by line here: ``PROGRESS {json}`` lines drive the progress display, everything
 else is kept in the stderr log. A non-zero exit becomes one line naming the exit code, the
 engine's last message and the log file (:class:`EngineError`); exit 33 means the engine stopped
 on a signal after writing its checkpoint, so rerunning resumes (:class:`EngineInterrupted`).
@@ -16,9 +16,8 @@ import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tqdm import tqdm
-
 from compress.errors import CompressError, EngineError, EngineInterrupted
+from compress.progress import Progress
 
 INTERRUPTED_EXIT_CODE = 33
 PROGRESS_PREFIX = "PROGRESS "
@@ -135,31 +134,25 @@ def run_engine(
 
 
 class RunProgress:
-    """A tqdm bar over a training's runs, with the current run's generation, error and energy.
+    """Progress over a training's runs, with the current run's generation, error and energy.
 
-    Use as the ``on_progress`` callback of :func:`run_engine`; the bar advances on every
-    ``run_finished`` event and shows the latest figures as postfix.
+    Use as the ``on_progress`` callback of :func:`run_engine`: a bar on a terminal, plain
+    periodic lines in logs (:class:`compress.progress.Progress`); a run counts on its
+    ``run_finished`` event.
     """
 
-    def __init__(
-        self, total_runs: int, description: str, *, initial: int = 0, disable: bool | None = None
-    ):
-        self.finished = initial
-        self.bar = tqdm(
-            total=total_runs,
-            initial=initial,
-            desc=description,
-            unit="run",
-            dynamic_ncols=True,
-            disable=disable,
-        )
+    def __init__(self, total_runs: int, description: str, *, initial: int = 0):
+        self.progress = Progress(total_runs, description, unit="run", initial=initial)
+
+    @property
+    def finished(self) -> int:
+        return self.progress.done
 
     def __call__(self, event: dict) -> None:
         if event.get("event") == "run_finished":
-            self.finished += 1
-            self.bar.update(1)
+            self.progress.update(1)
             return
-        postfix = {}
+        status = {}
         for key, label in (
             ("run", "run"),
             ("generation", "gen"),
@@ -169,12 +162,11 @@ class RunProgress:
         ):
             if key in event and event[key] is not None:
                 value = event[key]
-                postfix[label] = f"{value:.4g}" if isinstance(value, float) else value
-        self.bar.set_postfix(postfix, refresh=False)
-        self.bar.refresh()
+                status[label] = f"{value:.4g}" if isinstance(value, float) else value
+        self.progress.set_status(status)
 
     def close(self) -> None:
-        self.bar.close()
+        self.progress.close()
 
     def __enter__(self) -> RunProgress:
         return self

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from compress.atomic import write_text_atomic
+from compress.atomic import require_writable_folder, write_text_atomic
 from compress.engine.adapter import RunProgress, check_binary, run_engine
 from compress.engine.config import CGPConfig
 from compress.engine.files import read_statistics, read_weights
@@ -82,6 +82,7 @@ def engine_run_arguments(args: argparse.Namespace) -> list[str]:
 def train(args: argparse.Namespace, settings: Settings) -> int:
     """``<experiment>:train``: prepare every sub-experiment and run the engine on it."""
     binary = engine_binary(args, settings)
+    require_writable_folder(environment_root(args, settings, ""), "--experiment-env")
     experiment = build_experiment(args.experiment_name, args, settings, prepare=True)
     root = environment_root(args, settings, experiment.name)
     subs = experiment.sub_experiments()

@@ -92,3 +92,11 @@ def batch_folders(
         handmade_folder(top / f"{name}_batch_{i}", runs=(i + 1) * runs_per_batch, **kwargs)
         for i in range(batches)
     ]
+
+
+def finish_run(folder: Path, run: int) -> None:
+    """What a finished run leaves: its result config with a best solution, and its weights."""
+    (folder / "cgp_configs" / f"cgp.{run}.config").write_text(
+        "best_solution: error:0 chromosome:{1,1,1,1,1}([2]0,1,3)(2)\n"
+    )
+    (folder / "weights" / f"weights.{run}.txt").write_text("0\n")

@@ -6,7 +6,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from cluster_folders import handmade_folder
+import pytest
+from cluster_folders import finish_run, handmade_folder
 
 from compress.cli import main
 from compress.cluster.slurm import entries_of
@@ -23,14 +24,6 @@ def experiment_with_results(root: Path, folders: int = 5, runs: int = 2) -> Path
             finish_run(folder, run)
     (top / "model_metrics").mkdir()
     return top
-
-
-def finish_run(folder: Path, run: int) -> None:
-    """What a finished run leaves: its result config with a best solution, and its weights."""
-    (folder / "cgp_configs" / f"cgp.{run}.config").write_text(
-        "best_solution: error:0 chromosome:{1,1,1,1,1}([2]0,1,3)(2)\n"
-    )
-    (folder / "weights" / f"weights.{run}.txt").write_text("0\n")
 
 
 def groups_of(script: Path) -> list[list[str]]:
@@ -110,8 +103,17 @@ def test_nothing_pending_writes_nothing(tmp_path, capsys):
 
 def test_bad_modulo_is_one_line(tmp_path, capsys):
     top = experiment_with_results(tmp_path, folders=2)
-    code = main(
-        ["layer_bypass:model-metrics-pbs", *MODEL, "--experiment-path", str(top), "--modulo", "0"]
-    )
-    assert code == 2
-    assert "--modulo must be at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(
+            [
+                "layer_bypass:model-metrics-pbs",
+                *MODEL,
+                "--experiment-path",
+                str(top),
+                "--modulo",
+                "0",
+            ]
+        )
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --modulo: must be at least 1" in err and len(err.splitlines()) == 1

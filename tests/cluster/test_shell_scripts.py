@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cluster_folders import handmade_folder
+from cluster_folders import finish_run, handmade_folder
 
 from compress.cluster.jobs import parse_memory_mb, parse_walltime, render_template, slurm_time
 from compress.cluster.pbs import PbsOptions, write_pbs_jobs
@@ -20,6 +20,28 @@ REPO = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((REPO / "metacentrum").glob("*.sh")) + sorted(
     (REPO / "scripts" / "slurm").glob("*.sh")
 )
+FAKE_PBS = Path(__file__).resolve().parent / "fake_pbs"
+
+
+def committed_shell_scripts() -> list[Path]:
+    """Every shell script in git (by extension or a shell shebang), templates aside: those are
+    checked as the scripts they render."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split("\0")
+    found = []
+    for name in filter(None, listed):
+        path = REPO / name
+        if path.suffix in (".pbs", ".sbatch", ".job") or not path.is_file():
+            continue
+        if path.suffix == ".sh":
+            found.append(path)
+            continue
+        with path.open("rb") as handle:
+            first = handle.readline()
+        if first.startswith(b"#!") and (b"bash" in first or first.rstrip().endswith(b"/sh")):
+            found.append(path)
+    return found
 
 
 def shellcheck(paths: list[Path]) -> None:
@@ -57,6 +79,21 @@ def test_shipped_scripts_pass_shellcheck():
     shellcheck([p for p in SHIPPED if p.parent.name == "slurm"])
 
 
+def test_every_committed_shell_script_passes_shellcheck():
+    scripts = committed_shell_scripts()
+    names = {path.relative_to(REPO).as_posix() for path in scripts}
+    assert {"compress/experiments/job_body.sh", "metacentrum/resub.sh"} <= names
+    by_folder: dict[Path, list[Path]] = {}
+    for path in scripts:
+        by_folder.setdefault(path.parent, []).append(path)
+    for paths in by_folder.values():
+        shellcheck(paths)
+
+
+def test_fake_pbs_tools_pass_shellcheck():
+    shellcheck(sorted(p for p in FAKE_PBS.iterdir() if p.is_file()))
+
+
 def test_generated_scripts_pass_shellcheck(tmp_path):
     folders = [handmade_folder(tmp_path / "exp" / f"sub_batch_{i}", runs=i + 1) for i in range(3)]
     jobs = [job_from_folder(folder) for folder in folders]
@@ -72,6 +109,21 @@ def test_generated_scripts_pass_shellcheck(tmp_path):
         )
     )
     scripts.append(tmp_path / "exp" / "submit.sh")
+    shellcheck(scripts)
+
+
+def test_generated_model_metrics_scripts_pass_shellcheck(tmp_path):
+    from compress.cli import main
+
+    top = tmp_path / "exp"
+    folder = handmade_folder(top / "mse_0.0_5_5", runs=1)
+    (folder / "train_statistics" / "fitness" / "statistics.1.csv.zip").write_bytes(b"")
+    finish_run(folder, 1)
+    model = ["qat_quantized_lenet", "qat.quantized_lenet.pth", "--experiment-path", str(top)]
+    assert main(["layer_bypass:model-metrics-pbs", *model]) == 0
+    assert main(["layer_bypass:model-metrics-slurm", *model]) == 0
+    scripts = sorted((top / "model_metrics_jobs").iterdir())
+    assert sorted(p.suffix for p in scripts) == [".sbatch", ".sh"]
     shellcheck(scripts)
 
 
