@@ -242,7 +242,7 @@ def run_engine(binary: Path, folder: Path, flags: list[str], limit_s: float) -> 
 
 PROBE_SOURCE = REPO / "bench" / "neutral_probe.cpp"
 PROBE_BINARY = REPO / "obj" / "bench" / "neutral_probe"
-ENGINE_SOURCES = ("util", "config", "model", "evaluator", "io", "engine")
+ENGINE_SOURCES = ("util", "config", "model", "nearest", "evaluator", "io", "threads", "engine")
 
 
 def build_probe() -> Path:
