@@ -581,7 +581,7 @@ def scale_and_load_sections(
         sections += [
             "",
             f"4. Scale: nearest assignment, case 1's grid and inputs, conv2's weights repeated to "
-            f"each output count (so every run evolves the same circuits), "
+            f"each output count (nearly the same search, scaled histograms), "
             f"{scale[0].run.generations:,} generations; generations/s = generations / engine "
             "time (search only); wall s and peak MiB = the whole process, reading and writing "
             "the files included",

@@ -2,9 +2,10 @@
 
 Scale: nearest output assignment costs per offspring what the distinct target values cost, not
 what the outputs do, so generations per second should hardly change from LeNet-5's conv2 (2,400
-weights) to MobileNetV2's largest layer (409,600). The larger cases repeat conv2's weights: every
-error is then the 2,400-output error times the repetition, so all three runs take the same
-decisions and evolve the same circuits, and only the output count differs between them.
+weights) to MobileNetV2's largest layer (409,600). The larger cases repeat conv2's weights (the last
+repetition cut short): their value histograms are conv2's scaled up, so the runs face nearly the
+same search (the same distinct values to build, in nearly the same proportions) and differ
+mainly in the output count.
 
 Load: one core is kept busy by another process (a busy loop pinned to one of the CPUs this
 process may use) while the engine runs with its default thread count and with one thread. The
