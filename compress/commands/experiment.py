@@ -122,7 +122,7 @@ def add_common_arguments(
         "--threads",
         type=int,
         default=0,
-        help="engine threads, 0 = the CPUs this process may use; results do not depend on it (default 0)",
+        help="engine threads, 0 = all cores; results do not depend on it (default 0)",
     )
     cgp.add_argument(
         "--e-fitness",
