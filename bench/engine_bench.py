@@ -246,18 +246,23 @@ def run_engine(binary: Path, folder: Path, flags: list[str], limit_s: float) -> 
 
 PROBE_SOURCE = REPO / "bench" / "neutral_probe.cpp"
 PROBE_BINARY = REPO / "obj" / "bench" / "neutral_probe"
-ENGINE_SOURCES = ("util", "config", "model", "nearest", "evaluator", "io", "threads", "engine")
+ENGINE_SOURCE_DIR = REPO / "cgp" / "src"
+
+
+def engine_sources() -> list[Path]:
+    """Every engine source but the entry point (what cgp/Makefile links as the library)."""
+    return sorted(p for p in ENGINE_SOURCE_DIR.glob("*.cpp") if p.name != "main.cpp")
 
 
 def build_probe() -> Path:
     """Compile bench/neutral_probe.cpp against the engine's sources (when they are newer)."""
-    sources = [PROBE_SOURCE, *(REPO / "cgp" / "src" / f"{name}.cpp" for name in ENGINE_SOURCES)]
-    headers = list((REPO / "cgp" / "src").glob("*.h"))
+    sources = [PROBE_SOURCE, *engine_sources()]
+    headers = list(ENGINE_SOURCE_DIR.glob("*.h"))
     newest = max(path.stat().st_mtime for path in [*sources, *headers])
     if PROBE_BINARY.is_file() and PROBE_BINARY.stat().st_mtime >= newest:
         return PROBE_BINARY
     PROBE_BINARY.parent.mkdir(parents=True, exist_ok=True)
-    command = ["g++", "-std=c++17", "-O2", "-fopenmp", f"-I{REPO / 'cgp' / 'src'}", "-o",
+    command = ["g++", "-std=c++17", "-O2", "-fopenmp", f"-I{ENGINE_SOURCE_DIR}", "-o",
                str(PROBE_BINARY), *map(str, sources)]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
