@@ -17,6 +17,9 @@ Per case, three engine runs (each a fresh folder, ``train`` with one run):
   * exactness: ``--output-assignment nearest``, stop at SE = 0 (capped);
   * energy: ``--output-assignment nearest``, mse_threshold 0, ``--time-budget`` 60 s; the best
     circuit's energy beside the constructive reference from the same gate table.
+
+Then, on case 1, the scale and load tables of ``bench/scale_load.py``: generations per second
+for 2,400 / 40,000 / 409,600 outputs, and default threads vs one thread with one core busy.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench import scale_load  # noqa: E402
 from compress.energy import (  # noqa: E402
     constructive_chromosome,
     constructive_reference,
@@ -242,18 +246,23 @@ def run_engine(binary: Path, folder: Path, flags: list[str], limit_s: float) -> 
 
 PROBE_SOURCE = REPO / "bench" / "neutral_probe.cpp"
 PROBE_BINARY = REPO / "obj" / "bench" / "neutral_probe"
-ENGINE_SOURCES = ("util", "config", "model", "evaluator", "io", "engine")
+ENGINE_SOURCE_DIR = REPO / "cgp" / "src"
+
+
+def engine_sources() -> list[Path]:
+    """Every engine source but the entry point (what cgp/Makefile links as the library)."""
+    return sorted(p for p in ENGINE_SOURCE_DIR.glob("*.cpp") if p.name != "main.cpp")
 
 
 def build_probe() -> Path:
     """Compile bench/neutral_probe.cpp against the engine's sources (when they are newer)."""
-    sources = [PROBE_SOURCE, *(REPO / "cgp" / "src" / f"{name}.cpp" for name in ENGINE_SOURCES)]
-    headers = list((REPO / "cgp" / "src").glob("*.h"))
+    sources = [PROBE_SOURCE, *engine_sources()]
+    headers = list(ENGINE_SOURCE_DIR.glob("*.h"))
     newest = max(path.stat().st_mtime for path in [*sources, *headers])
     if PROBE_BINARY.is_file() and PROBE_BINARY.stat().st_mtime >= newest:
         return PROBE_BINARY
     PROBE_BINARY.parent.mkdir(parents=True, exist_ok=True)
-    command = ["g++", "-std=c++17", "-O2", "-fopenmp", f"-I{REPO / 'cgp' / 'src'}", "-o",
+    command = ["g++", "-std=c++17", "-O2", "-fopenmp", f"-I{ENGINE_SOURCE_DIR}", "-o",
                str(PROBE_BINARY), *map(str, sources)]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
@@ -432,7 +441,15 @@ def seeded_columns(f: CaseFigures) -> list[str]:
     ]
 
 
-def report(figures: Sequence[CaseFigures], settings: Settings) -> str:
+def report(
+    figures: Sequence[CaseFigures],
+    settings: Settings,
+    scale: Sequence[scale_load.ScaleRow] = (),
+    load: Sequence[scale_load.LoadRow] = (),
+) -> str:
+    if not figures:  # --cases without a case: tables 4 and 5 only
+        title = "Engine benchmark (bench/README.md explains every figure)"
+        return "\n".join([title, *scale_and_load_sections(scale, load)])
     lam = settings.offspring
     speed_rows = []
     for f in figures:
@@ -496,7 +513,7 @@ def report(figures: Sequence[CaseFigures], settings: Settings) -> str:
             cases,
             f"  population {settings.population} (1 parent + {lam} offspring), mutation_max "
             f"{settings.mutation_max}, seed {settings.seed}, threads "
-            f"{settings.threads or 'all'}, function_count 27, gate table: the default of "
+            f"{settings.threads or 'default (the CPUs the engine may use)'}, function_count 27, gate table: the default of "
             "compress.energy, quantized per grid by write_gate_parameters",
             "",
             "1. Evaluations per second, --output-assignment evolve: offspring per second of search "
@@ -555,8 +572,35 @@ def report(figures: Sequence[CaseFigures], settings: Settings) -> str:
                 ],
                 energy_rows,
             ),
+            *scale_and_load_sections(scale, load),
         ]
     )
+
+
+def scale_and_load_sections(
+    scale: Sequence[scale_load.ScaleRow], load: Sequence[scale_load.LoadRow]
+) -> list[str]:
+    """Tables 4 and 5 (bench/README.md), when they were run."""
+    sections = []
+    if scale:
+        sections += [
+            "",
+            f"4. Scale: nearest assignment, case 1's grid and inputs, conv2's weights repeated to "
+            f"each output count (nearly the same search, scaled histograms), "
+            f"{scale[0].run.generations:,} generations; generations/s = generations / engine "
+            "time (search only); wall s and peak MiB = the whole process, reading and writing "
+            "the files included",
+            scale_load.format_scale(scale, format_table),
+        ]
+    if load:
+        sections += [
+            "",
+            "5. Load: case 1, nearest assignment, default thread count vs --threads 1, on this "
+            "machine as it is ('idle' = nothing started by the bench; other users' jobs still "
+            "count) and with one more core kept busy by a busy loop; median of the runs",
+            scale_load.format_load(load, format_table),
+        ]
+    return sections
 
 
 def parse_kernel(text: str) -> tuple[str, int, int]:
@@ -585,10 +629,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--cases",
         type=int,
-        nargs="+",
+        nargs="*",
         default=[1, 2, 3],
         choices=[1, 2, 3],
-        help="cases to run (default all three)",
+        help="cases of tables 1-3 to run (default all three; none: only tables 4 and 5)",
     )
     parser.add_argument(
         "--kernel",
@@ -603,7 +647,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--mutation-max", type=float, default=0.15, help="mutation_max (0.15, as the experiments)"
     )
     parser.add_argument("--seed", type=int, default=1, help="engine seed (1)")
-    parser.add_argument("--threads", type=int, default=0, help="engine threads, 0 = all (0)")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="engine threads, 0 = the engine's default (0)"
+    )
     parser.add_argument(
         "--free-seconds", type=float, default=10.0, help="length of the free evolve run (10)"
     )
@@ -618,6 +664,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--energy-seconds", type=float, default=60.0, help="time budget of the energy run (60)"
+    )
+    parser.add_argument(
+        "--scale-generations",
+        type=int,
+        default=20_000,
+        help="generations of each scale-table run, 0 skips the table (20,000)",
+    )
+    parser.add_argument(
+        "--load-generations",
+        type=int,
+        default=20_000,
+        help="generations of each load-table run, 0 skips the table (20,000)",
+    )
+    parser.add_argument(
+        "--load-repetitions", type=int, default=3, help="runs per load-table row (3)"
     )
     parser.add_argument(
         "--work-dir",
@@ -646,20 +707,58 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.cgp.is_file():
             raise CompressError(f"engine {args.cgp} not found; build it with `make build`")
         probe = build_probe()
-        cases = [c for c in build_cases(args.checkpoint, args.kernel) if c.number in args.cases]
+        all_cases = build_cases(args.checkpoint, args.kernel)
+        cases = [c for c in all_cases if c.number in args.cases]
         gate_table = load_gate_table(None, load_settings())
+        scale_runs = len(scale_load.SCALE_OUTPUTS) if args.scale_generations > 0 else 0
+        load_runs = 4 * args.load_repetitions if args.load_generations > 0 else 0
         with tempfile.TemporaryDirectory(prefix="engine_bench_") as temporary:
             work = args.work_dir or Path(temporary)
             work.mkdir(parents=True, exist_ok=True)
             figures = []
-            with tqdm(total=5 * len(cases), desc="engine bench", unit="run") as bar:
+            total = 5 * len(cases) + scale_runs + load_runs
+            with tqdm(total=total, desc="engine bench", unit="run") as bar:
                 for case in cases:
                     figures.append(measure(args.cgp, probe, case, gate_table, settings, work, bar))
+                scale, load = scale_and_load_runs(
+                    args, all_cases[0], gate_table, settings, work, bar
+                )
     except CompressError as error:
         print(f"engine_bench: {error}", file=sys.stderr)
         return 2
-    print(report(figures, settings))
+    print(report(figures, settings, scale, load))
     return 0
+
+
+def engine_generations_and_seconds(folder: Path) -> tuple[int, float]:
+    """Generations made and the engine's own search time of a finished run folder."""
+    _, steps = parse_result_config(folder / "result.config")
+    rows = read_statistics(folder / "statistics.csv")
+    if not rows:
+        raise CompressError(f"{folder / 'statistics.csv'} has no rows")
+    return steps, float(rows[-1]["timestamp"])
+
+
+def scale_and_load_runs(args, case1: Case, gate_table, settings: Settings, work: Path, bar):
+    """Tables 4 and 5 on case 1 (whatever --cases says)."""
+
+    def write_folder(folder: Path, case: Case) -> None:
+        write_run_folder(folder, case, gate_table, settings)
+
+    def run(folder: Path, flags: list[str], limit: float) -> scale_load.Throughput:
+        return scale_load.run_measured(
+            args.cgp, folder, flags, limit, engine_generations_and_seconds
+        )
+
+    scale = []
+    if args.scale_generations > 0:
+        scale = scale_load.scale_table(case1, write_folder, run, work, args.scale_generations, bar)
+    load = []
+    if args.load_generations > 0:
+        load = scale_load.load_table(
+            case1, write_folder, run, work, args.load_generations, args.load_repetitions, bar
+        )
+    return scale, load
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
 
 #include "functions.h"
 #include "io.h"
+#include "threads.h"
 #include "util.h"
 
 namespace cgp {
@@ -183,8 +184,9 @@ class Trainer {
         fits_.resize(static_cast<size_t>(lambda_));
         neutral_.resize(static_cast<size_t>(lambda_));
         // Small grids finish an offspring faster than threads synchronise: run them serially.
-        parallel_ = threads > 1 && lambda_ > 1 &&
-                    static_cast<int64_t>(p_.layout.nodes) * p_.layout.items + p_.layout.out >= 2000;
+        // Otherwise the governor measures which is faster under the machine's current load.
+        governor_ = ParallelGovernor(threads > 1 && lambda_ > 1 &&
+                                     static_cast<int64_t>(p_.layout.nodes) * p_.layout.items + p_.layout.out >= 2000);
     }
 
     // Returns kExitOk or kExitInterrupted.
@@ -200,7 +202,7 @@ class Trainer {
     const TrainHooks& hooks_;
     std::vector<Worker> workers_;
     int lambda_;
-    bool parallel_ = false;
+    ParallelGovernor governor_{false};
     std::vector<std::vector<Mutation>> muts_;
     std::vector<Fitness> fits_;
     std::vector<char> neutral_;
@@ -289,7 +291,7 @@ int Trainer::run(RunState s) {
         s.no_change = 0;
         s.steps = 0;
         s.elapsed = 0;
-        s.parent = parent_.genes;
+        s.parent = chromosome_genes(p_, parent_);
         write_checkpoint(s);
     } else {
         truncate_to(stats_path_, s.stats_bytes);
@@ -310,7 +312,7 @@ int Trainer::run(RunState s) {
     auto timestamp = [&]() { return c.timestamps_zero ? 0.0 : base_elapsed + seconds_since(start); };
     auto log_row = [&](bool with_chromosome) {
         const Metrics& m = metrics();
-        const std::string chrom = with_chromosome ? format_chromosome(parent_.genes, l) : std::string();
+        const std::string chrom = with_chromosome ? format_chromosome(chromosome_genes(p_, parent_), l) : std::string();
         stats.write(csv_row(run_no, s.generation, timestamp(), m, chrom));
     };
 
@@ -319,12 +321,12 @@ int Trainer::run(RunState s) {
         // Generation boundary: the state `s` + parent genes is complete here.
         s.elapsed = base_elapsed + seconds_since(start);
         if (g_stop_requested.load() || (hooks_.stop_at && hooks_.stop_at(s.run, s.generation))) {
-            s.parent = parent_.genes;
+            s.parent = chromosome_genes(p_, parent_);
             write_checkpoint(s);
             return kExitInterrupted;
         }
         if (c.checkpoint_every > 0 && seconds_since(last_ckpt) >= c.checkpoint_every) {
-            s.parent = parent_.genes;
+            s.parent = chromosome_genes(p_, parent_);
             write_checkpoint(s);
             last_ckpt = Clock::now();
         }
@@ -338,7 +340,8 @@ int Trainer::run(RunState s) {
         // Few mutations per offspring in the energy phase, and with nearest assignment always:
         // there the outputs follow the values, so a small change is the useful step.
         const bool few_mutations = parent.fit.error <= threshold || c.output_assignment == OutputAssignment::Nearest;
-#pragma omp parallel for schedule(dynamic, 1) if (parallel_)
+        const auto offspring_start = Clock::now();
+#pragma omp parallel for schedule(dynamic, 1) if (governor_.parallel())
         for (int i = 0; i < lambda_; ++i) {
             make_offspring(p_, run_seed, gen, i, muts_[static_cast<size_t>(i)], few_mutations ? &parent : nullptr);
             bool neutral = false;
@@ -346,6 +349,7 @@ int Trainer::run(RunState s) {
                 workers_[static_cast<size_t>(omp_get_thread_num())].evaluate(parent, muts_[static_cast<size_t>(i)], threshold, neutral);
             neutral_[static_cast<size_t>(i)] = neutral ? 1 : 0;
         }
+        governor_.record(seconds_since(offspring_start));
         evals_since_progress_ += static_cast<uint64_t>(lambda_);
         // Selection in offspring order against the current best (spec §5.4).
         const Fitness* best = &parent_.fit;
@@ -396,7 +400,7 @@ int Trainer::run(RunState s) {
     log_row(true);
     const Metrics& m = metrics();
     Output result(output_path_, true);
-    result.write(dump_config(c) + best_solution_line(m, format_chromosome(parent_.genes, l)) +
+    result.write(dump_config(c) + best_solution_line(m, format_chromosome(chromosome_genes(p_, parent_), l)) +
                  "evolution_steps_made: " + std::to_string(s.steps) + "\n" + dump_extra(c));
     result.close();
     Output weights(weights_path_, true);
@@ -539,7 +543,7 @@ int command_train(Problem& p, const TrainHooks& hooks) {
         c.seed = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
         c.seed_set = true;
     }
-    if (c.threads > 0) omp_set_num_threads(static_cast<int>(c.threads));
+    omp_set_num_threads(c.threads > 0 ? static_cast<int>(c.threads) : default_thread_count(CpuLimits::of_this_process()));
     if (c.starting_solution.size() > 0 && c.starting_solution[0] == '@')
         c.starting_solution = std::string(trim(read_text(c.starting_solution.substr(1), "starting solution file")));
     RunState first;
@@ -600,7 +604,7 @@ int command_evaluate_chromosome(const Problem& p0, const std::string& chromosome
     Output w(expand_template(p.cfg.train_weights_file, 1), false);
     w.write(weights_text(p, parent_outputs(p, s)));
     Output o(expand_template(p.cfg.output_file, 1), false);
-    o.write(csv_row(1, 1, 0.0, m, format_chromosome(s.genes, p.layout)) + human_line(1, 1, m));
+    o.write(csv_row(1, 1, 0.0, m, format_chromosome(chromosome_genes(p, s), p.layout)) + human_line(1, 1, m));
     return kExitOk;
 }
 

@@ -186,76 +186,6 @@ uint64_t compute_error(const Problem& p, const std::vector<int8_t>& vals, const 
     return total;
 }
 
-void nearest_from_best(const int32_t* best_pin, const uint64_t* best_tree, int32_t fallback, int32_t* nearest) {
-    // nearest[t]: the present value closest to t; ties between t-k and t+k go to the cheaper
-    // pin, then to the lower value.
-    int left[256], right[256];
-    int last = -1;
-    for (int v = 0; v < 256; ++v) {
-        if (best_pin[v] >= 0) last = v;
-        left[v] = last;
-    }
-    last = -1;
-    for (int v = 255; v >= 0; --v) {
-        if (best_pin[v] >= 0) last = v;
-        right[v] = last;
-    }
-    for (int t = 0; t < 256; ++t) {
-        const int a = left[t], b = right[t];
-        int pick;
-        if (a < 0) pick = b;
-        else if (b < 0) pick = a;
-        else if (t - a < b - t) pick = a;
-        else if (b - t < t - a) pick = b;
-        else pick = best_tree[b] < best_tree[a] ? b : a;
-        nearest[t] = pick < 0 ? fallback : best_pin[pick];
-    }
-}
-
-void assign_nearest(const Problem& p, const std::vector<int8_t>& vals, const std::vector<uint64_t>& tree,
-                    std::vector<int32_t>& genes, std::vector<int32_t>& best_pin, std::vector<uint64_t>& best_tree) {
-    const Layout& l = p.layout;
-    const int lo = l.win_min[l.cols], hi = l.win_max[l.cols];
-    int32_t* outs = genes.data() + l.node_genes;
-    if (l.items == 1) {
-        best_pin.assign(256, -1);
-        best_tree.assign(256, UINT64_MAX);
-        for (int pin = lo; pin < hi; ++pin) {
-            const int v = vals[pin] + 128;
-            if (best_pin[v] < 0 || tree[pin] < best_tree[v]) {
-                best_pin[v] = pin;
-                best_tree[v] = tree[pin];
-            }
-        }
-        int32_t nearest[256];
-        nearest_from_best(best_pin.data(), best_tree.data(), lo, nearest);
-        const int8_t* expected = p.data.outputs.data();
-        const int n = p.data.meaningful[0];
-        for (int j = 0; j < n; ++j) outs[j] = nearest[expected[j] + 128];
-        for (int j = n; j < l.out; ++j) outs[j] = nearest[128];
-        return;
-    }
-    // Several dataset items: the pin minimising the summed per-item distance (slow path).
-    const int items = l.items;
-    for (int j = 0; j < l.out; ++j) {
-        uint64_t best = UINT64_MAX, best_t = UINT64_MAX;
-        int32_t best_p = lo;
-        for (int pin = lo; pin < hi; ++pin) {
-            uint64_t dsum = 0;
-            for (int d = 0; d < items; ++d) {
-                const int e = j < p.data.meaningful[d] ? p.data.outputs[static_cast<size_t>(d) * l.out + j] : 0;
-                dsum += distance(p.cfg.error_metric, vals[static_cast<size_t>(pin) * items + d] - e);
-            }
-            if (dsum < best || (dsum == best && tree[pin] < best_t)) {
-                best = dsum;
-                best_t = tree[pin];
-                best_p = pin;
-            }
-        }
-        outs[j] = best_p;
-    }
-}
-
 namespace {
 
 // The outputs' window pins grouped by value (one sorted vector per value, by tree cost then pin).
@@ -307,27 +237,29 @@ void finish_parent(const Problem& p, ParentState& s, bool rebuild_consumers, con
         s.pin_mark.assign(static_cast<size_t>(l.pins), 0);
         s.epoch = 0;
     }
-    if (p.cfg.output_assignment == OutputAssignment::Nearest) {
-        assign_nearest(p, s.vals, s.tree, s.genes, s.best_pin, s.best_tree);
-        if (l.items == 1 && changed && s.groups.size() == 256) update_value_groups(l, s, *changed);
-        else if (l.items == 1) build_value_groups(l, s);
-    }
     s.active.assign(static_cast<size_t>(l.nodes), 0);
     s.fit = Fitness{};
-    s.fit.error = compute_error(p, s.vals, s.genes.data() + l.node_genes);
     if (s.cs.visited.empty()) s.cs.reset(l);
-    // Distinct output pins as roots: with nearest assignment at most 257, so the cone walk
-    // touches only the active part of the grid.
-    if (++s.epoch == 0) {
-        std::fill(s.pin_mark.begin(), s.pin_mark.end(), 0);
-        s.epoch = 1;
-    }
-    s.roots.clear();
-    for (int j = 0; j < l.out; ++j) {
-        const int32_t pin = s.genes[static_cast<size_t>(l.node_genes + j)];
-        if (s.pin_mark[static_cast<size_t>(pin)] == s.epoch) continue;
-        s.pin_mark[static_cast<size_t>(pin)] = s.epoch;
-        s.roots.push_back(pin);
+    if (p.cfg.output_assignment == OutputAssignment::Nearest) {
+        // The distinct pins the groups read are the roots: at most 257 with one item, so the
+        // cone walk touches only the active part of the grid.
+        s.fit.error = assign_nearest_groups(p, *s.targets, s.vals.data(), s.tree.data(), s.choice);
+        s.roots = s.choice.roots;
+        if (l.items == 1 && changed && s.groups.size() == 256) update_value_groups(l, s, *changed);
+        else if (l.items == 1) build_value_groups(l, s);
+    } else {
+        s.fit.error = compute_error(p, s.vals, s.genes.data() + l.node_genes);
+        if (++s.epoch == 0) {
+            std::fill(s.pin_mark.begin(), s.pin_mark.end(), 0);
+            s.epoch = 1;
+        }
+        s.roots.clear();
+        for (int j = 0; j < l.out; ++j) {
+            const int32_t pin = s.genes[static_cast<size_t>(l.node_genes + j)];
+            if (s.pin_mark[static_cast<size_t>(pin)] == s.epoch) continue;
+            s.pin_mark[static_cast<size_t>(pin)] = s.epoch;
+            s.roots.push_back(pin);
+        }
     }
     costs_from_roots(p, s.genes.data(), s.roots.data(), s.roots.size(), s.cs, s.fit);
     for (int n = 0; n < l.nodes; ++n) s.active[static_cast<size_t>(n)] = (s.cs.visited[static_cast<size_t>(n) >> 6] >> (n & 63)) & 1;
@@ -387,6 +319,14 @@ void build_parent(const Problem& p, std::vector<int32_t> genes, ParentState& s) 
     const Layout& l = p.layout;
     const int items = l.items;
     s.genes = std::move(genes);
+    if (p.cfg.output_assignment == OutputAssignment::Nearest) {
+        s.genes.resize(static_cast<size_t>(l.node_genes));  // the outputs follow from the assignment
+        auto targets = std::make_shared<NearestTargets>(NearestTargets::from(p));
+        s.choice.prepare(l, *targets);
+        s.targets = std::move(targets);
+    } else {
+        s.targets.reset();
+    }
     s.vals.assign(static_cast<size_t>(l.pins) * items, 0);
     for (int d = 0; d < items; ++d)
         for (int i = 0; i < l.in; ++i) s.vals[static_cast<size_t>(i) * items + d] = p.data.inputs[static_cast<size_t>(d) * l.in + i];
@@ -470,21 +410,31 @@ Metrics parent_metrics(const Problem& p, const ParentState& s) {
         delay[n] = longest + c.delay;
         depth[n] = deepest + 1;
     }
-    const int32_t* outs = s.genes.data() + l.node_genes;
-    for (int j = 0; j < l.out; ++j)
-        if (outs[j] >= l.in) {
-            m.delay = std::max(m.delay, delay[l.node_of_pin(outs[j])]);
-            m.depth = std::max(m.depth, depth[l.node_of_pin(outs[j])]);
+    for (const int32_t pin : s.roots)
+        if (pin >= l.in) {
+            m.delay = std::max(m.delay, delay[l.node_of_pin(pin)]);
+            m.depth = std::max(m.depth, depth[l.node_of_pin(pin)]);
         }
     return m;
 }
 
+std::vector<int32_t> chromosome_genes(const Problem& p, const ParentState& s) {
+    if (!s.targets) return s.genes;
+    std::vector<int32_t> genes(static_cast<size_t>(p.layout.genes));
+    std::copy(s.genes.begin(), s.genes.end(), genes.begin());
+    materialise_outputs(p, *s.targets, s.choice.group_pin, genes.data() + p.layout.node_genes);
+    return genes;
+}
+
 std::vector<int8_t> parent_outputs(const Problem& p, const ParentState& s) {
     const Layout& l = p.layout;
+    std::vector<int32_t> pins(static_cast<size_t>(l.out));
+    if (s.targets) materialise_outputs(p, *s.targets, s.choice.group_pin, pins.data());
+    else std::copy(s.genes.begin() + l.node_genes, s.genes.end(), pins.begin());
     std::vector<int8_t> out(static_cast<size_t>(l.items) * l.out);
     for (int d = 0; d < l.items; ++d)
         for (int j = 0; j < l.out; ++j)
-            out[static_cast<size_t>(d) * l.out + j] = s.vals[static_cast<size_t>(s.genes[l.node_genes + j]) * l.items + d];
+            out[static_cast<size_t>(d) * l.out + j] = s.vals[static_cast<size_t>(pins[static_cast<size_t>(j)]) * l.items + d];
     return out;
 }
 
@@ -506,17 +456,7 @@ Worker::Worker(const Problem& p) : p_(p) {
     dirty_.assign((static_cast<size_t>(l.nodes) + 63) / 64, 0);
     cs_.reset(l);
     fast_nearest_ = p.cfg.output_assignment == OutputAssignment::Nearest && l.items == 1 && l.fo == 1;
-    if (fast_nearest_) {
-        target_count_.assign(256, 0);
-        const int n = p.data.meaningful[0];
-        for (int j = 0; j < n; ++j) ++target_count_[static_cast<size_t>(p.data.outputs[static_cast<size_t>(j)] + 128)];
-        has_dont_care_ = n < l.out;
-        meaningful_ = static_cast<uint64_t>(n);
-        pin_stamp_.assign(static_cast<size_t>(l.pins), 0);
-        best_pin_.assign(256, -1);
-        best_tree_.assign(256, UINT64_MAX);
-        roots_.reserve(257);
-    }
+    if (fast_nearest_) pin_stamp_.assign(static_cast<size_t>(l.pins), 0);
     fast_ = l.items == 1 && l.fo == 1;
     has_b_ = l.arity >= 2;
     for (int f = 0; f <= kFunctionId; ++f) {
@@ -697,8 +637,10 @@ Fitness Worker::evaluate_nearest_table(const ParentState& parent, uint64_t cost_
     };
     for (const auto& u : val_undo_) mark_pin(u.first);
     for (const auto& u : tree_undo_) mark_pin(u.first);
-    std::copy(parent.best_pin.begin(), parent.best_pin.end(), best_pin_.begin());
-    std::copy(parent.best_tree.begin(), parent.best_tree.end(), best_tree_.begin());
+    std::vector<int32_t>& best_pin_ = choice_.best_pin;
+    std::vector<uint64_t>& best_tree_ = choice_.best_tree;
+    std::copy(parent.choice.best_pin.begin(), parent.choice.best_pin.end(), best_pin_.begin());
+    std::copy(parent.choice.best_tree.begin(), parent.choice.best_tree.end(), best_tree_.begin());
     // A value whose pins changed: its best unchanged pin is the first unchanged one in the
     // parent's sorted group; then the changed pins now holding that value compete.
     for (int v : affected_) {
@@ -722,24 +664,9 @@ Fitness Worker::evaluate_nearest_table(const ParentState& parent, uint64_t cost_
             best_tree_[v] = t;
         }
     }
-    int32_t nearest[256];
-    nearest_from_best(best_pin_.data(), best_tree_.data(), lo, nearest);
     Fitness fit;
-    uint64_t err = 0;
-    roots_.clear();
-    for (int t = 0; t < 256; ++t) {
-        const uint32_t count = target_count_[static_cast<size_t>(t)];
-        if (!count) continue;
-        const int diff = vals_[static_cast<size_t>(nearest[t])] - (t - 128);
-        const uint64_t d = p_.cfg.error_metric == ErrorMetric::AE ? static_cast<uint64_t>(diff < 0 ? -diff : diff)
-                                                                  : static_cast<uint64_t>(diff * diff);
-        err += d * count;
-        roots_.push_back(nearest[t]);
-    }
-    if (has_dont_care_) roots_.push_back(nearest[128]);
-    if (p_.cfg.error_metric == ErrorMetric::MSE) err = meaningful_ ? err / meaningful_ : 0;
-    fit.error = err;
-    if (fit.error <= cost_threshold) costs_from_roots(p_, genes_.data(), roots_.data(), roots_.size(), cs_, fit);
+    fit.error = assign_from_best(p_, *targets_, vals_.data(), choice_);
+    if (fit.error <= cost_threshold) compute_costs(fit);
     return fit;
 }
 
@@ -749,10 +676,15 @@ void Worker::sync(const ParentState& parent) {
     vals_ = parent.vals;
     tree_ = parent.tree;
     version_ = parent.version;
+    if (parent.targets.get() != targets_) {
+        targets_ = parent.targets.get();
+        if (targets_) choice_.prepare(p_.layout, *targets_);
+    }
 }
 
 void Worker::compute_costs(Fitness& fit) {
-    costs_from_roots(p_, genes_.data(), genes_.data() + p_.layout.node_genes, static_cast<size_t>(p_.layout.out), cs_, fit);
+    if (targets_) costs_from_roots(p_, genes_.data(), choice_.roots.data(), choice_.roots.size(), cs_, fit);
+    else costs_from_roots(p_, genes_.data(), genes_.data() + p_.layout.node_genes, static_cast<size_t>(p_.layout.out), cs_, fit);
 }
 
 Fitness Worker::evaluate(const ParentState& parent, const std::vector<Mutation>& muts, uint64_t cost_threshold,
@@ -795,8 +727,7 @@ Fitness Worker::evaluate(const ParentState& parent, const std::vector<Mutation>&
         if (nearest) {
             // Every node in the outputs' window is a candidate: evaluate them all.
             eval_columns_from(parent, first, true);
-            assign_nearest(p_, vals_, tree_, genes_, best_pin_, best_tree_);
-            fit.error = compute_error(p_, vals_, genes_.data() + l.node_genes);
+            fit.error = assign_nearest_groups(p_, *targets_, vals_.data(), tree_.data(), choice_);
             if (fit.error <= cost_threshold) compute_costs(fit);
         } else if (fast_) {
             fit = evaluate_active(parent, first, cost_threshold);
@@ -811,16 +742,9 @@ Fitness Worker::evaluate(const ParentState& parent, const std::vector<Mutation>&
         const size_t from = static_cast<size_t>(l.node_pin(first < l.nodes ? l.column_of(first) * l.rows : 0));
         std::copy(parent.vals.begin() + static_cast<long>(from * static_cast<size_t>(l.items)), parent.vals.end(),
                   vals_.begin() + static_cast<long>(from * static_cast<size_t>(l.items)));
-        if (nearest) {
+        if (nearest)
             std::copy(parent.tree.begin() + static_cast<long>(from), parent.tree.end(), tree_.begin() + static_cast<long>(from));
-            std::memcpy(genes_.data() + l.node_genes, parent.genes.data() + l.node_genes, sizeof(int32_t) * static_cast<size_t>(l.out));
-        }
         for (auto it = gene_undo_.rbegin(); it != gene_undo_.rend(); ++it) genes_[static_cast<size_t>(it->first)] = it->second;
-        if (fast_nearest_) {
-            // assign_nearest resized the scratch tables to 256 entries; keep them that size.
-            best_pin_.resize(256);
-            best_tree_.resize(256);
-        }
         return fit;
     }
     for (const auto& u : gene_undo_)
@@ -854,16 +778,14 @@ Fitness Worker::evaluate(const ParentState& parent, const std::vector<Mutation>&
     if (fast_nearest_) {
         fit = evaluate_nearest_table(parent, cost_threshold);
     } else {
-        if (nearest) assign_nearest(p_, vals_, tree_, genes_, best_pin_, best_tree_);
-        fit.error = compute_error(p_, vals_, genes_.data() + l.node_genes);
+        fit.error = nearest ? assign_nearest_groups(p_, *targets_, vals_.data(), tree_.data(), choice_)
+                            : compute_error(p_, vals_, genes_.data() + l.node_genes);
         if (fit.error <= cost_threshold) compute_costs(fit);
     }
     // Restore the parent's state for the next offspring.
     for (auto it = val_undo_.rbegin(); it != val_undo_.rend(); ++it) vals_[static_cast<size_t>(it->first)] = it->second;
     for (auto it = tree_undo_.rbegin(); it != tree_undo_.rend(); ++it) tree_[static_cast<size_t>(it->first)] = it->second;
     for (auto it = gene_undo_.rbegin(); it != gene_undo_.rend(); ++it) genes_[static_cast<size_t>(it->first)] = it->second;
-    if (nearest && !fast_nearest_)
-        std::memcpy(genes_.data() + l.node_genes, parent.genes.data() + l.node_genes, sizeof(int32_t) * static_cast<size_t>(l.out));
     return fit;
 }
 

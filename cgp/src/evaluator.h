@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "model.h"
+#include "nearest.h"
 
 namespace cgp {
 
@@ -40,7 +42,9 @@ struct CostScratch {
 };
 struct ParentState {
     uint64_t version = 0;
-    std::vector<int32_t> genes;   // output genes already assigned in `nearest` mode
+    // Node genes then output genes; with `nearest` only the node genes (the outputs follow from
+    // `choice`, materialised by chromosome_genes when a result is written).
+    std::vector<int32_t> genes;
     std::vector<int8_t> vals;     // pins × items
     std::vector<uint64_t> tree;   // per pin: a node's cost plus its inputs' (nearest tie-break)
     std::vector<uint8_t> active;  // per node
@@ -62,14 +66,16 @@ struct ParentState {
     std::vector<std::vector<int32_t>> groups;  // 256 groups
     std::vector<uint8_t> gval;  // per pin: the group (value + 128) it is filed in
     std::vector<int32_t> order;  // per column, node indices grouped by function
-    std::vector<int32_t> best_pin;
-    std::vector<uint64_t> best_tree;
+    // `nearest`: the outputs grouped by target, and the pin each group reads.
+    std::shared_ptr<const NearestTargets> targets;
+    NearestChoice choice;
     Fitness fit;
     // Scratch reused between updates.
     CostScratch cs;
     std::vector<int32_t> fill;
     std::vector<uint64_t> dirty;
-    std::vector<int32_t> changed, roots;
+    std::vector<int32_t> changed;
+    std::vector<int32_t> roots;  // the distinct pins the outputs read
     std::vector<uint32_t> pin_mark;
     uint32_t epoch = 0;
 };
@@ -86,6 +92,8 @@ void advance_parent(const Problem& p, ParentState& s, const std::vector<Mutation
 Metrics parent_metrics(const Problem& p, const ParentState& s);
 // Evaluates the circuit's outputs, items × out, for writing weights.
 std::vector<int8_t> parent_outputs(const Problem& p, const ParentState& s);
+// The whole chromosome (node and output genes), for writing it.
+std::vector<int32_t> chromosome_genes(const Problem& p, const ParentState& s);
 // Active gates by function id (0..28 then 100) for the gate statistics file.
 std::vector<std::pair<int, uint64_t>> gate_histogram(const Problem& p, const ParentState& s);
 
@@ -113,17 +121,15 @@ class Worker {
     std::vector<std::pair<int32_t, int8_t>> val_undo_;
     std::vector<std::pair<int32_t, uint64_t>> tree_undo_;
     CostScratch cs_;
-    std::vector<int32_t> best_pin_;
-    std::vector<uint64_t> best_tree_;
+    // `nearest`: the parent's targets and this worker's assignment.
+    const NearestTargets* targets_ = nullptr;
+    NearestChoice choice_;
     // Incremental value→pin table (nearest, one item, one output pin per node).
     bool fast_nearest_ = false;
-    std::vector<uint32_t> target_count_;
-    bool has_dont_care_ = false;
-    uint64_t meaningful_ = 0;
     uint32_t stamp_ = 0;
     std::vector<uint32_t> pin_stamp_;
     uint32_t value_stamp_[256] = {};
-    std::vector<int32_t> changed_, affected_, roots_;
+    std::vector<int32_t> changed_, affected_;
     Fitness evaluate_nearest_table(const ParentState& parent, uint64_t cost_threshold);
     void eval_columns_from(const ParentState& parent, int first, bool with_tree);
     std::vector<int> deferred_;
@@ -141,11 +147,7 @@ class Worker {
     Fitness evaluate_active(const ParentState& parent, int first, uint64_t cost_threshold);
 };
 
-// Helpers shared by the full and incremental paths.
-void assign_nearest(const Problem& p, const std::vector<int8_t>& vals, const std::vector<uint64_t>& tree,
-                    std::vector<int32_t>& genes, std::vector<int32_t>& best_pin, std::vector<uint64_t>& best_tree);
-// nearest[t] for every target t+128 from the best pin (and its tree cost) per value.
-void nearest_from_best(const int32_t* best_pin, const uint64_t* best_tree, int32_t fallback, int32_t* nearest);
+// The error of evolved output genes (shared by the full and incremental paths).
 uint64_t compute_error(const Problem& p, const std::vector<int8_t>& vals, const int32_t* out_genes);
 
 }  // namespace cgp

@@ -44,7 +44,8 @@ void check_incremental_matches_full(const cgp::Problem& p, int trials) {
             cgp::advance_parent(p, parent, muts);
             if (parent.genes != full.genes || parent.vals != full.vals || parent.active != full.active ||
                 parent.fit.error != full.fit.error || parent.fit.quantized_energy != full.fit.quantized_energy ||
-                parent.best_pin != full.best_pin || parent.groups != full.groups ||
+                parent.choice.best_pin != full.choice.best_pin || parent.choice.group_pin != full.choice.group_pin ||
+                parent.groups != full.groups || parent.roots != full.roots ||
                 parent.fit.quantized_delay != full.fit.quantized_delay || parent.fit.gate_count != full.fit.gate_count)
                 ++mismatches;
         }
@@ -249,8 +250,8 @@ TEST(resume_without_seed_reuses_the_checkpointed_seed) {
 TEST(parallel_offspring_evaluation_is_identical_to_serial) {
     // A grid large enough that offspring are evaluated by several OpenMP threads.
     for (const char* assignment : {"evolve", "nearest"}) {
-        RunFiles results[2];
-        for (int threads = 1; threads <= 2; ++threads) {
+        RunFiles results[3];
+        for (int threads = 1; threads <= 3; ++threads) {
             const std::string dir = th::temp_dir() + "/parallel";
             (void)std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());
             th::write_file(dir + "/c.config", train_config(dir, assignment));
@@ -261,6 +262,7 @@ TEST(parallel_offspring_evaluation_is_identical_to_serial) {
         }
         CHECK(!results[0].stats2.empty());
         CHECK(same(results[0], results[1]));
+        CHECK(same(results[0], results[2]));
     }
     omp_set_num_threads(1);
 }
