@@ -129,6 +129,18 @@ def box_plots(data: ReportData, folder: Path) -> list[Figure]:
             legend=False,
             jitter=0.15,
         )
+        if metric == "error_per_weight" and x == "threshold" and hue is None:
+            ax.scatter(
+                range(len(order)),
+                [float(level) for level in order],
+                marker="_",
+                s=900,
+                color="C3",
+                linewidths=1.5,
+                zorder=3,
+                label="threshold",
+            )
+            ax.legend(fontsize="small")
         ax.set_xlabel(_factor_label(x))
         ax.set_ylabel(label)
         if (

@@ -2,7 +2,7 @@
 
 The best solution of a run is the final row of its statistics file (the engine appends every
 improvement, so the last row is the run's result). Factors come from the sub-experiment's
-``experiment.json`` sidecar when it exists (``/work/wt/SIDECAR.md`` contract: every key of
+``experiment.json`` sidecar when it exists (the agreed sidecar contract: every key of
 ``factors`` may group runs) and otherwise from the folder name, parsed with the experiment's name
 format as the original's folders require. Accuracy comes from the model-metrics CSVs
 (``model_metrics/{dataset}.{split}.{sub}.{run}.csv``, last row = the final chromosome), gate usage
