@@ -216,3 +216,37 @@ def test_existing_report_is_kept_unless_forced_and_plain_report_reads_folders(re
     assert "α = 0.01" in " ".join(tests["verdict"].dropna())
     bad = run_cli(["report", str(folder), "-o", str(root / "bad"), "--alpha", "2"], cwd=root)
     assert bad.returncode == 2 and "--alpha" in bad.stderr and not (root / "bad").exists()
+
+
+def test_sidecar_factors_replace_the_folder_name_and_folders_combine(reported, tmp_path):
+    import shutil
+
+    from compress.report.loading import load_report_data
+    from compress.settings import load_settings
+
+    _, folder, _ = reported
+    copy = tmp_path / "with_sidecars"
+    for sub in folder.glob("mse_*"):
+        shutil.copytree(sub, copy / sub.name, ignore=shutil.ignore_patterns("all_weights"))
+        threshold = float(sub.name.split("_")[1])
+        sidecar = {
+            "format": 1,
+            "experiment": "layer_bypass",
+            "sub_experiment": sub.name,
+            "factors": {
+                "threshold": threshold + 100,  # differs from the name: the name must not be read
+                "error_metric": "SE",
+                "rows": 8,
+                "cols": 6,
+                "layers": "conv1->conv2",
+                "batch": None,
+                "input_count": 150,
+            },
+        }
+        (copy / sub.name / "experiment.json").write_text(json.dumps(sidecar))
+    data = load_report_data([("layer_bypass", folder), ("layer_bypass", copy)], load_settings())
+    assert sorted(data.runs["threshold"].unique()) == [0, 2, 6, 100, 102, 106]
+    assert set(data.runs.loc[data.runs["threshold"] >= 100, "layers"]) == {"conv1->conv2"}
+    assert "input_count" in data.factors and "batch" not in data.factors
+    assert sum(s.endswith("experiment.json") for s in data.sources) == len(THRESHOLDS)
+    assert len(data.runs) == 2 * len(THRESHOLDS) * RUNS

@@ -150,6 +150,9 @@ def box_plots(data: ReportData, folder: Path) -> list[Figure]:
         ):
             ax.set_yscale("symlog", linthresh=_symlog_threshold(values.to_numpy()))
             ax.set_ylabel(label + ", symlog")
+            _plain_ticks(ax.yaxis)
+        if values.min() >= 0:
+            ax.set_ylim(bottom=0)
         counts = frame.dropna(subset=[metric]).groupby(x).size()
         ax.set_title(f"{label.split(' (')[0]} per {x} (n = {_range(counts)} runs per box)")
         sns.despine(fig)
@@ -180,7 +183,7 @@ def _plain_ticks(axis) -> None:
 def _data_ticks(axis, values: np.ndarray, most: int = 8) -> None:
     """With few distinct values (accuracy moves in steps of one test image), tick every one,
     so each point can be read off exactly."""
-    distinct = np.unique(values[np.isfinite(values)])
+    distinct = np.unique(np.round(values[np.isfinite(values)], 6))
     if 1 < len(distinct) <= most:
         axis.set_ticks(distinct)
 
@@ -241,7 +244,8 @@ def pareto_plots(data: ReportData, folder: Path) -> list[Figure]:
         ax.set_yscale("symlog", linthresh=_symlog_threshold(points[:, 1], exact=True))
         _plain_ticks(ax.xaxis)
         _plain_ticks(ax.yaxis)
-        _data_ticks(ax.yaxis, points[:, 1])
+        if y == "accuracy_loss_pp":
+            _data_ticks(ax.yaxis, points[:, 1])
         ax.set_xlabel("circuit energy (pJ, symlog; 0 pJ = wiring only)")
         ax.set_ylabel(METRICS[y] + ", symlog")
         ax.legend(title=hue, fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1))
@@ -308,7 +312,12 @@ def gate_plot(data: ReportData, folder: Path) -> list[Figure]:
         legend=False,
     )
     axes[0].set_xlabel("active gates per circuit (mean over runs, count)")
-    axes[1].set_xlabel("energy per circuit (mean over runs, pJ)")
+    energies = per_run["energy_pj"].to_numpy(float)
+    if np.nanmax(energies, initial=0) > 0:
+        axes[1].set_xscale("symlog", linthresh=_symlog_threshold(energies))
+        _plain_ticks(axes[1].xaxis)
+        axes[1].tick_params(axis="x", labelrotation=30)
+    axes[1].set_xlabel("energy per circuit (mean over runs, pJ, symlog)")
     axes[0].set_ylabel("gate function")
     axes[1].set_ylabel("")
     axes[0].legend(title="threshold", fontsize="small", loc="lower right")

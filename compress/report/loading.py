@@ -1,7 +1,9 @@
 """Experiment folders -> one row per run: its factors and the metrics of its best solution.
 
 The best solution of a run is the final row of its statistics file (the engine appends every
-improvement, so the last row is the run's result). Factors come from the sub-experiment's
+improvement, so the last row is the run's result); only finished runs count, those with a result
+config ``cgp_configs/cgp.{run}.config`` (or its zipped merge), so a running job's partial
+statistics never enter a report. Factors come from the sub-experiment's
 ``experiment.json`` sidecar when it exists (the agreed sidecar contract: every key of
 ``factors`` may group runs) and otherwise from the folder name, parsed with the experiment's name
 format as the original's folders require. Accuracy comes from the model-metrics CSVs
@@ -51,6 +53,9 @@ METRICS: dict[str, str] = {
 }
 """Summarised metrics: column name (unit in the name) -> axis label with unit."""
 
+RUN_KEY = ["experiment_folder", "experiment", "sub_experiment", "run"]
+"""What identifies a run across the folders of one report."""
+
 NOT_FACTORS = {"batch", "rows", "cols", "mse"}
 """Keys that never group runs: batches are slices of one sub-experiment, rows x cols is ``grid``."""
 
@@ -71,6 +76,8 @@ class ReportData:
     sources: list[str] = field(default_factory=list)
     """Where the factors of each sub-experiment came from (sidecar or folder name)."""
     primary_split: str | None = None
+    unfinished: list[str] = field(default_factory=list)
+    """Runs left out because they have no result config yet (still running or interrupted)."""
 
     @property
     def varying_factors(self) -> list[str]:
@@ -141,7 +148,7 @@ def statistics_files(sub: Path) -> dict[int, Path]:
     if fitness.is_dir():
         for path in sorted(fitness.iterdir()):
             match = STATISTICS_NAME.match(path.name)
-            if match and ".chromosomeless" not in path.name:
+            if match:
                 found.setdefault(int(match.group(1)), path)
     return dict(sorted(found.items()))
 
@@ -265,6 +272,7 @@ def load_report_data(
 ) -> ReportData:
     """Read every run of the given ``(experiment name, experiment folder)`` pairs."""
     runs, accuracy, gates, sources = [], [], [], []
+    unfinished: list[str] = []
     for experiment_name, folder in folders:
         parser = experiment_name_parser(experiment_name, args, settings)
         metrics = model_metrics_rows(folder, baseline_top1)
@@ -283,12 +291,17 @@ def load_report_data(
             row_factors = {k: v for k, v in factors.items() if k not in NOT_FACTORS}
             row_factors["grid"] = grid
             for run, path in statistics_files(sub).items():
+                if not any((sub / "cgp_configs").glob(f"cgp.{run}.config*")):
+                    unfinished.append(f"{sub.name} run {run}")
+                    continue
                 frame = read_statistics(path)
                 if frame.empty:
+                    unfinished.append(f"{sub.name} run {run}")
                     continue
                 record = {
                     "experiment": factors["experiment"],
                     "sub_experiment": base_name,
+                    "experiment_folder": str(folder),
                     "folder": str(sub),
                     "statistics_file": str(path),
                     "run": run,
@@ -300,6 +313,7 @@ def load_report_data(
                 runs.append(record)
         if not metrics.empty:
             metrics["experiment"] = experiment_name
+            metrics["experiment_folder"] = str(folder)
             metrics["sub_experiment"] = metrics["sub_folder"].map(lambda n: BATCH_SUFFIX.sub("", n))
             accuracy.append(metrics)
     if not runs:
@@ -320,11 +334,11 @@ def load_report_data(
         chosen = accuracy_frame[accuracy_frame["dataset_split"] == primary].drop(
             columns=["missing_weights", "weights_produced", "sub_folder"], errors="ignore"
         )
-        run_frame = run_frame.merge(chosen, on=["experiment", "sub_experiment", "run"], how="left")
+        run_frame = run_frame.merge(chosen, on=RUN_KEY, how="left")
         factor_columns = [c for c in run_frame.columns if c in ("threshold", "grid", "layers")]
         accuracy_frame = accuracy_frame.merge(
-            run_frame[["experiment", "sub_experiment", "run", *factor_columns]],
-            on=["experiment", "sub_experiment", "run"],
+            run_frame[[*RUN_KEY, *factor_columns]],
+            on=RUN_KEY,
             how="inner",
         )
         for row in run_frame.itertuples():
@@ -355,6 +369,8 @@ def load_report_data(
         )
         if c in run_frame.columns and c not in _NON_FACTOR_COLUMNS
     ]
+    if len(folders) > 1:
+        _add_folder_factor(run_frame, factors)
     return ReportData(
         runs=run_frame,
         accuracy=accuracy_frame,
@@ -363,10 +379,27 @@ def load_report_data(
         folders=[f for _, f in folders],
         sources=sources,
         primary_split=primary,
+        unfinished=unfinished,
     )
 
 
+def _add_folder_factor(runs: pd.DataFrame, factors: list[str]) -> None:
+    """Runs of several folders that no factor tells apart (the same experiment run twice) get
+    the folder's name as a factor, so they are compared instead of pooled."""
+    others = [f for f in factors if runs[f].nunique(dropna=True) > 1] or ["experiment"]
+    if runs.groupby(others, dropna=False)["experiment_folder"].nunique().max() > 1:
+        names = runs["experiment_folder"].map(lambda path: Path(path).name)
+        labels = (
+            names
+            if names.nunique() == runs["experiment_folder"].nunique()
+            else runs["experiment_folder"]
+        )
+        runs["source"] = labels
+        factors.append("source")
+
+
 _NON_FACTOR_COLUMNS = {
+    "experiment_folder",
     "sub_experiment",
     "folder",
     "statistics_file",

@@ -58,7 +58,7 @@ def sensitivity_table(data: ReportData) -> pd.DataFrame:
     )
     table = (
         runs.dropna(subset=["top1_percent"])
-        .groupby([rows_by, "threshold"], sort=True)
+        .groupby([rows_by, "threshold"], sort=True, dropna=False)
         .agg(
             n=("top1_percent", "size"),
             mean_top1_percent=("top1_percent", "mean"),
@@ -91,8 +91,8 @@ def _number(value) -> str:
     if isinstance(value, (int, np.integer)):
         return str(value)
     if isinstance(value, (float, np.floating)):
-        if float(value).is_integer() and abs(value) < 1e6:
-            return f"{int(value)}"
+        if abs(value) >= 1000 or float(value).is_integer():
+            return f"{value:,.0f}"
         return f"{value:.4g}"
     return str(value)
 
@@ -161,3 +161,39 @@ def html_table(frame: pd.DataFrame) -> str:
         for row in _cells(frame)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def energy_table(data: ReportData) -> pd.DataFrame:
+    """Per group and memory level, medians over runs of both whole configurations per inference,
+    the saving and the ratio (model-metrics columns; empty without model-metrics)."""
+    runs = data.runs
+    prefix = "fetch_inputs_and_outputs_without_circuit_"
+    levels = [c[len(prefix) : -len("_pj")] for c in runs.columns if c.startswith(prefix)]
+    if not levels:
+        return pd.DataFrame()
+    groups = group_columns(data)
+    records = []
+    for keys, part in runs.groupby(groups, sort=True, dropna=False):
+        keys = keys if isinstance(keys, tuple) else (keys,)
+        for level in levels:
+            without = part[f"{prefix}{level}_pj"].dropna()
+            if without.empty:
+                continue
+            records.append(
+                {
+                    **dict(zip(groups, keys, strict=True)),
+                    "memory_level": level,
+                    "n": len(without),
+                    "median_without_circuit_pj": without.median(),
+                    "median_with_circuit_pj": part[
+                        f"fetch_inputs_plus_circuit_{level}_pj"
+                    ].median(),
+                    "median_saved_per_inference_pj": part[
+                        f"energy_saved_per_inference_{level}_pj"
+                    ].median(),
+                    "median_ratio_without_over_with": part[
+                        f"energy_ratio_without_over_with_circuit_{level}"
+                    ].median(),
+                }
+            )
+    return pd.DataFrame.from_records(records)

@@ -25,6 +25,7 @@ from compress.report.pareto import pareto_table
 from compress.report.rendering import Section, methods_text, render_html, render_markdown
 from compress.report.statistics import TEST_COLUMNS
 from compress.report.tables import (
+    energy_table,
     group_columns,
     latex_table,
     markdown_table,
@@ -61,6 +62,12 @@ def _data_text(data: ReportData) -> str:
         + ", ".join(str(f) for f in data.folders)
         + f"; factors from {sidecars} {SIDECAR} sidecar(s) and {len(data.sources) - sidecars} "
         f"folder name(s). Runs are grouped by {', '.join(groups)}: n = {size_text} runs per group. "
+        + (
+            f"{len(data.unfinished)} unfinished run(s) left out "
+            f"({', '.join(data.unfinished[:5])}{', ...' if len(data.unfinished) > 5 else ''}). "
+            if data.unfinished
+            else ""
+        )
         + (
             f"{runs['top1_percent'].notna().sum()} runs have model-metrics results."
             if runs["top1_percent"].notna().any()
@@ -157,6 +164,21 @@ def _assemble(
             summary,
         )
     )
+    energy = energy_table(data)
+    if not energy.empty:
+        _write_csv(energy, folder / "energy.csv")
+        sections.append(
+            Section(
+                "Energy per inference: whole configurations",
+                "Medians over runs (energy.csv) of: reading every weight involved once without the "
+                "circuit (inputs ∪ outputs), reading only the circuit's inputs plus evaluating the "
+                "circuit, their difference (energy saved per inference; negative = the circuit "
+                "costs more) and their ratio (empty when the circuit configuration costs 0 pJ: "
+                "then the saving is the fetch energy avoided). Memory reads: Horowitz, ISSCC 2014, "
+                "45 nm; moving weights to the multipliers is not included.",
+                energy,
+            )
+        )
     tests = comparison_rows(data, alpha=alpha, normal_theory=normal_theory)
     _write_csv(tests[list(TEST_COLUMNS)], folder / "tests.csv")
     significant = int((tests["p_holm"] < alpha).sum())
