@@ -131,9 +131,10 @@ def test_reads_plain_and_zipped_statistics_of_an_original_folder(original_folder
         cwd=root,
     )
     assert zipped.returncode == 0, zipped.stderr
-    outputs = sorted(p.name for p in (experiment_path / "model_metrics").iterdir())
+    outputs = sorted(p.name for p in (experiment_path / "model_metrics").glob("*.csv"))
+    assert (experiment_path / "model_metrics" / "COLUMNS.md").is_file()
     assert outputs == [f"default.test.{old.name}.1.csv", f"default.test.{old.name}.2.csv"]
-    for run, path in enumerate(sorted((experiment_path / "model_metrics").iterdir()), start=1):
+    for run, path in enumerate(sorted((experiment_path / "model_metrics").glob("*.csv")), start=1):
         frame = pd.read_csv(path)
         assert tuple(frame.columns[: len(ORIGINAL_COLUMNS)]) == ORIGINAL_COLUMNS
         source = (
@@ -152,9 +153,9 @@ def test_reads_plain_and_zipped_statistics_of_an_original_folder(original_folder
         assert (frame["weights_produced"] == 16).all()
         # the last logged row is the run's final circuit; re-evaluated, it has the same error
         assert frame["error"].iloc[-1] == logged["error"].iloc[-1]
-    assert "Loss" in pd.read_csv(sorted((experiment_path / "model_metrics").iterdir())[0]).dropna(
-        axis=1
-    )
+    assert "Loss" in pd.read_csv(
+        sorted((experiment_path / "model_metrics").glob("*.csv"))[0]
+    ).dropna(axis=1)
 
 
 def test_only_weights_writes_weights_and_no_csv(original_folder, tmp_path):

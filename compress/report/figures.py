@@ -36,6 +36,14 @@ FACTOR_LABELS = {
 }
 
 
+SENSITIVITY_LABELS = {
+    "inner": "inner 3x3 core",
+    "outter": "outer ring",
+    "all": "all weights",
+}
+"""model:sensitivity's error types (file names keep the original's spelling "outter")."""
+
+
 @dataclass(frozen=True)
 class Figure:
     name: str
@@ -91,6 +99,21 @@ def _symlog_threshold(values: np.ndarray, *, exact: bool = False) -> float:
     return float(positive.min()) if exact else float(10 ** math.floor(math.log10(positive.min())))
 
 
+def _value_axis(ax, values: np.ndarray, label: str) -> None:
+    """Label the y axis; values spanning more than three decades get a symlog axis (zeros
+    stay visible), and non-negative values start at 0."""
+    ax.set_ylabel(label)
+    positive = values[values > 0]
+    symlog = values.min() >= 0 and len(positive) and positive.max() / positive.min() > 1e3
+    if symlog:
+        ax.set_yscale("symlog", linthresh=_symlog_threshold(values))
+        ax.set_ylabel(label + ", symlog")
+        _plain_ticks(ax.yaxis)
+    if values.min() >= 0 and values.max() > 0:
+        # headroom in the axis' own scale, so the largest point is not clipped
+        ax.set_ylim(bottom=0, top=values.max() * (2.0 if symlog else 1.08))
+
+
 def box_plots(data: ReportData, folder: Path) -> list[Figure]:
     x = primary_factor(data)
     hue = _hue(data, x)
@@ -129,30 +152,8 @@ def box_plots(data: ReportData, folder: Path) -> list[Figure]:
             legend=False,
             jitter=0.15,
         )
-        if metric == "error_per_weight" and x == "threshold" and hue is None:
-            ax.scatter(
-                range(len(order)),
-                [float(level) for level in order],
-                marker="_",
-                s=900,
-                color="C3",
-                linewidths=1.5,
-                zorder=3,
-                label="threshold",
-            )
-            ax.legend(fontsize="small")
         ax.set_xlabel(_factor_label(x))
-        ax.set_ylabel(label)
-        if (
-            values.min() >= 0
-            and values.max() > 0
-            and values.max() / max(values[values > 0].min(), 1e-300) > 1e3
-        ):
-            ax.set_yscale("symlog", linthresh=_symlog_threshold(values.to_numpy()))
-            ax.set_ylabel(label + ", symlog")
-            _plain_ticks(ax.yaxis)
-        if values.min() >= 0:
-            ax.set_ylim(bottom=0)
+        _value_axis(ax, values.to_numpy(float), label)
         counts = frame.dropna(subset=[metric]).groupby(x).size()
         ax.set_title(f"{label.split(' (')[0]} per {x} (n = {_range(counts)} runs per box)")
         sns.despine(fig)
@@ -392,7 +393,7 @@ def missing_weights_plot(data: ReportData, folder: Path) -> list[Figure]:
             else f"n = {len(x)} runs; r undefined (too few runs or constant energy)"
         )
     ax.set_xlabel("missing weights (distinct output values not among the inputs, count)")
-    ax.set_ylabel("circuit energy (pJ)")
+    _value_axis(ax, y, "circuit energy (pJ)")
     ax.set_title(title)
     ax.legend(title=hue, fontsize="small")
     sns.despine(fig)
@@ -491,7 +492,8 @@ def sensitivity_plot(paths: list[Path], folder: Path) -> list[Figure]:
     fig, ax = plt.subplots(figsize=(6, 3.8))
     for path in paths:
         frame = pd.read_csv(path)
-        label = path.name.split(".")[-3] if path.name.count(".") >= 3 else path.stem
+        kind = path.name.split(".")[-3] if path.name.count(".") >= 3 else path.stem
+        label = SENSITIVITY_LABELS.get(kind, kind)
         ax.plot(frame["error"], frame["top-1"] * 100, label=label, linewidth=1.2)
     ax.set_xlabel("offset added to the int8 conv weights (int8 steps)")
     ax.set_ylabel("top-1 accuracy (%)")

@@ -74,6 +74,12 @@ def _data_text(data: ReportData) -> str:
             else "No model-metrics results were found, so accuracy columns are empty (run "
             "<experiment>:model-metrics first)."
         )
+        + (
+            " Accuracy loss is empty: the model-metrics CSVs have no baseline_top1 column "
+            "(pass --baseline-top1)."
+            if runs["top1_percent"].notna().any() and runs["accuracy_loss_pp"].isna().all()
+            else ""
+        )
     )
 
 
