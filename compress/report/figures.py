@@ -101,7 +101,7 @@ def _symlog_threshold(values: np.ndarray, *, exact: bool = False) -> float:
 
 def _value_axis(ax, values: np.ndarray, label: str) -> None:
     """Label the y axis; values spanning more than three decades get a symlog axis (zeros
-    stay visible), and non-negative values start at 0."""
+    stay visible), and non-negative values close to 0 start at 0."""
     ax.set_ylabel(label)
     positive = values[values > 0]
     symlog = values.min() >= 0 and len(positive) and positive.max() / positive.min() > 1e3
@@ -109,8 +109,9 @@ def _value_axis(ax, values: np.ndarray, label: str) -> None:
         ax.set_yscale("symlog", linthresh=_symlog_threshold(values))
         ax.set_ylabel(label + ", symlog")
         _plain_ticks(ax.yaxis)
-    if values.min() >= 0 and values.max() > 0:
-        # headroom in the axis' own scale, so the largest point is not clipped
+    if symlog or (values.min() >= 0 and values.max() > 0 and values.min() <= 0.25 * values.max()):
+        # values near 0: start at 0, with headroom in the axis' own scale for the largest
+        # point; values far from 0 (accuracy around 98 %) keep the automatic range
         ax.set_ylim(bottom=0, top=values.max() * (2.0 if symlog else 1.08))
 
 
@@ -154,7 +155,7 @@ def box_plots(data: ReportData, folder: Path) -> list[Figure]:
         )
         ax.set_xlabel(_factor_label(x))
         _value_axis(ax, values.to_numpy(float), label)
-        counts = frame.dropna(subset=[metric]).groupby(x).size()
+        counts = frame.dropna(subset=[metric]).groupby([x, hue] if hue else x).size()
         ax.set_title(f"{label.split(' (')[0]} per {x} (n = {_range(counts)} runs per box)")
         sns.despine(fig)
         name = f"box_{metric}"
@@ -472,7 +473,9 @@ def layer_bars(data: ReportData, folder: Path) -> list[Figure]:
     twin.set_ylabel("missing weights (count)")
     ax.set_xticks(positions, table.index, rotation=30, ha="right")
     ax.set_xlabel(_factor_label("layers"))
-    fig.legend(loc="upper left", fontsize="small")
+    # each axis label in the colour of its bars (a legend would cover bars or the x label)
+    ax.set_ylabel("median circuit energy (pJ, left bars)", color=sns.color_palette()[0])
+    twin.set_ylabel("missing weights (count, right bars)", color=sns.color_palette()[1])
     ax.set_title(f"energy and missing weights per layer (n = {_range(table['n'])} runs per layer)")
     _save(fig, folder, "layers_energy_missing")
     return [

@@ -128,7 +128,10 @@ def write_report(
     try:
         sections = _assemble(data, partial, alpha, normal_theory, sensitivity)
         title = "Report: " + ", ".join(sorted(data.runs["experiment"].unique()))
-        intro = _data_text(data) + " " + methods_text(alpha, normal_theory, data.primary_split)
+        intro = "Data: " + _data_text(data)
+        sections.insert(
+            0, Section("Methods", methods_text(alpha, normal_theory, data.primary_split))
+        )
         _write_text(partial / "report.md", render_markdown(title, intro, sections))
         _write_text(
             partial / "report.html", render_html(title, intro, sections, partial / "figures")
