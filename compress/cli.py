@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "compress.commands.experiment",
     "compress.commands.gates",
     "compress.commands.circuit",
+    "compress.report.command",
 )
 
 

@@ -12,9 +12,12 @@ Columns: the original's ``run, generation, timestamp, error, quantized_energy, e
 quantized_delay, delay, gate_count, chromosome, Top-1, Top-5, Loss, Run ID`` (energy in pJ, delay
 in ns, as the gate table gives them), then ``baseline_top1``, ``baseline_top5``,
 ``baseline_loss``, ``accuracy_loss_pp`` (percentage points of top-1), ``weights_produced``,
-``missing_weights`` (distinct produced values the inputs lack), ``circuit_energy_pj`` (energy of
-all dataset items' evaluations = the cost of producing every weight once),
-``fetch_energy_<level>_pj`` and ``saving_ratio_<level>`` (fetch / circuit) per memory level.
+``missing_weights`` (distinct produced values the inputs lack), then the energy of whole
+configurations per inference (:func:`compress.energy.accounting.result_energy_columns`: weights
+fetched with and without the circuit, ``circuit_energy_pj`` = all dataset items' evaluations,
+and per memory level both totals, the saving and the ratio). ``quantized_energy`` is the engine's
+integer cost sum (multiply by ``energy_pj_per_quantum`` of ``gate_parameters.csv`` for pJ); every
+column is described in the ``COLUMNS.md`` written beside the CSVs.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import pandas as pd
 import parse
 
 from compress.atomic import require_writable_folder
+from compress.engine.config import CGPConfig
 from compress.engine.files import (
     CIRCUIT_COLUMNS,
     read_statistics,
@@ -54,6 +58,7 @@ from compress.experiments.running import (
     finished_runs_of,
 )
 from compress.experiments.sub_experiment import SubExperiment
+from compress.metrics_columns import write_columns_file
 from compress.metrics_inputs import (
     refuse_stale,
     result_inputs,
@@ -176,11 +181,10 @@ def plan_jobs(
     return jobs, skipped
 
 
-def missing_weight_count(folder: Path, sub: SubExperiment) -> tuple[int, int]:
+def missing_weight_count(folder: Path, config: CGPConfig) -> tuple[int, int]:
     """(weights produced, distinct produced values the inputs lack), from ``train.data``."""
     from compress.energy import missing_values
 
-    config = sub.config
     data = read_train_data(
         folder / TRAIN_DATA,
         config.get_int("input_count"),
@@ -238,6 +242,7 @@ def model_metrics(args: argparse.Namespace, settings: Settings) -> int:
                 )
                 write_csv_atomic(table, job.output)
                 write_inputs(job.output, job.inputs)
+                write_columns_file(output_dir)
             progress.update()
     if baseline is not None:
         print(
@@ -273,12 +278,12 @@ def metrics_table(
     job, rows, evaluation, model, dataset, original, baseline: Baseline, args
 ) -> pd.DataFrame:
     """One run's result frame: a row per chromosome, original columns first."""
-    from compress.energy import energy_columns
+    from compress.energy.accounting import result_energy_columns
 
     sub = job.sub
     dataset_size = sub.config.get_int("dataset_size", 1)
     output_count = sub.config.get_int("output_count")
-    produced_count, missing = missing_weight_count(job.folder, sub)
+    produced_count, missing = missing_weight_count(job.folder, sub.config)
     base = dict(original)
     base.update(sub.modifications)
     # The sub-experiment's own model changes (zeroed outer rings) stay for all its chromosomes.
@@ -314,7 +319,16 @@ def metrics_table(
                 "missing_weights": missing,
             }
             if math.isfinite(circuit_energy):
-                record.update(energy_columns(circuit_energy, produced_count))
+                record.update(
+                    result_energy_columns(
+                        circuit_energy,
+                        sub.combinations,
+                        {layer: tuple(tensor.shape) for layer, tensor in original.items()},
+                        input_count=sub.config.get_int("input_count"),
+                        weights_produced=produced_count,
+                        wire_energy_pj_per_output=getattr(args, "wire_energy_pj_per_output", None),
+                    )
+                )
             records.append(record)
     finally:
         restore_weights(model, {layer: original[layer] for layer in sub.modifications})

@@ -4,6 +4,7 @@ overwrites an existing result folder."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -37,6 +38,8 @@ def test_demo_prints_the_summary_and_refuses_to_overwrite(tmp_path):
         "1000",
         "--time-budget",
         "3",
+        "--runs",
+        "2",
     )
     assert result.returncode == 0, result.stderr
     table = result.stdout[result.stdout.index("threshold  error") :]
@@ -44,13 +47,18 @@ def test_demo_prints_the_summary_and_refuses_to_overwrite(tmp_path):
     for column in (
         "top-1 before",
         "top-1 after",
-        "circuit pJ",
-        "sram_8kb fetch pJ",
-        "dram fetch pJ",
+        "circuit energy",
+        "sram_8kb: fetch in+out, no circuit pJ",
+        "sram_8kb: fetch in + circuit pJ",
+        "dram: saving per inference",
         "gates",
     ):
         assert column in header
     assert row.split()[0] == "0"
     assert list((out / "layer_bypass" / "model_metrics").glob("*.csv"))
+    report = out / "layer_bypass" / "report"
+    assert f"report:  {report / 'report.html'}" in result.stdout
+    assert (report / "report.html").is_file() and (report / "summary.csv").is_file()
+    assert not re.search(r"\binf\b", result.stdout)
     again = run_demo("--out", str(out))
     assert again.returncode != 0 and "already exists" in again.stderr

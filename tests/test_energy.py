@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import itertools
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,9 +13,13 @@ from pathlib import Path
 import pytest
 
 from compress.energy import (
+    WIRING_ONLY_NOTE,
+    FetchCounts,
     SummaryRow,
+    configuration_energy_columns,
     constructive_reference,
-    energy_columns,
+    fetch_counts,
+    format_circuit_energy,
     format_summary_table,
     gate_parameters,
     load_gate_table,
@@ -317,28 +322,76 @@ def test_memory_fetch_energy_matches_horowitz_figures():
         memory_fetch_energy_pj(-1)
 
 
-def test_energy_columns_state_units_and_ratios():
-    columns = energy_columns(30.0, 2400)
-    assert list(columns)[0] == "circuit_energy_pj"
-    assert columns["fetch_energy_sram_8kb_pj"] == pytest.approx(3000)
-    assert columns["saving_ratio_sram_8kb"] == pytest.approx(100)
-    assert columns["saving_ratio_dram"] == pytest.approx(2400 * 162.5 / 30)
-    assert all(k.endswith("_pj") or k.startswith("saving_ratio_") for k in columns)
-    assert math.isinf(energy_columns(0.0, 10)["saving_ratio_dram"])
+def test_configuration_columns_compare_whole_configurations():
+    # layer_bypass: 150 conv1 weights feed the circuit, 2400 conv2 weights are produced
+    counts = FetchCounts(inputs=150, inputs_and_outputs=2550)
+    columns = configuration_energy_columns(30.0, counts, 2400)
+    assert list(columns)[:2] == ["circuit_energy_pj", "circuit_energy_note"]
+    assert columns["circuit_energy_note"] == ""
+    without = columns["fetch_inputs_and_outputs_without_circuit_sram_8kb_pj"]
+    with_circuit = columns["fetch_inputs_plus_circuit_sram_8kb_pj"]
+    assert without == pytest.approx(2550 * 1.25)
+    assert with_circuit == pytest.approx(150 * 1.25 + 30.0)
+    assert columns["energy_saved_per_inference_sram_8kb_pj"] == pytest.approx(
+        without - with_circuit
+    )
+    assert columns["energy_ratio_without_over_with_circuit_dram"] == pytest.approx(
+        2550 * 162.5 / (150 * 162.5 + 30)
+    )
+    for name in columns:
+        assert name.endswith("_pj") or "_ratio_" in name or name.endswith("_note")
+    wired = configuration_energy_columns(0.0, counts, 2400, wire_energy_pj_per_output=0.01)
+    assert wired["circuit_energy_note"] == WIRING_ONLY_NOTE
+    assert wired["wire_energy_pj"] == pytest.approx(24.0)
+    assert wired["fetch_inputs_plus_circuit_sram_8kb_pj"] == pytest.approx(150 * 1.25 + 24.0)
     with pytest.raises(CompressError):
-        energy_columns(float("nan"), 10)
+        configuration_energy_columns(float("nan"), counts, 10)
+    with pytest.raises(CompressError, match="wire"):
+        configuration_energy_columns(1.0, counts, 10, wire_energy_pj_per_output=-1)
 
 
-def test_summary_table_lists_every_row():
+def test_a_free_configuration_has_no_infinite_ratio():
+    # le_selector-like: no weight inputs, a wiring-only circuit
+    columns = configuration_energy_columns(0.0, FetchCounts(0, 2550), 2550)
+    assert math.isnan(columns["energy_ratio_without_over_with_circuit_sram_8kb"])
+    assert columns["energy_saved_per_inference_sram_8kb_pj"] == pytest.approx(2550 * 1.25)
+    assert not any(isinstance(v, float) and math.isinf(v) for v in columns.values())
+    assert format_circuit_energy(0.0) == f"0 pJ ({WIRING_ONLY_NOTE})"
+
+
+def test_fetch_counts_count_positions_once_and_skip_constants():
+    from compress.selection import FilterSelector, Values
+
+    shapes = {"conv1": (6, 1, 5, 5), "conv2": (16, 6, 5, 5)}
+    bypass = [[FilterSelector("conv1", inp=[()]), FilterSelector("conv2", out=[()])]]
+    assert fetch_counts(bypass, shapes, input_count=150) == FetchCounts(150, 2550)
+    # self-approximation: the core feeds the circuit, the whole kernel is produced
+    core = [[FilterSelector("conv2", inp=[(0, 0, slice(1, 4), slice(1, 4))], out=[(0, 0)])]]
+    assert fetch_counts(core, shapes, input_count=9) == FetchCounts(9, 25)
+    no_input = [[FilterSelector("conv1", inp=[Values([0])], out=[()])]]
+    assert fetch_counts(no_input, shapes, input_count=1) == FetchCounts(0, 150)
+    # two items sharing the same inputs: counted once
+    twice = [bypass[0], bypass[0]]
+    assert fetch_counts(twice, shapes, input_count=150) == FetchCounts(150, 2550)
+    # inputs beyond input_count are cut, as train.data cuts them
+    assert fetch_counts(bypass, shapes, input_count=100).inputs == 100
+
+
+def test_summary_table_lists_every_row_without_inf():
     rows = [
-        SummaryRow(0.0, 0.0, 0.985, 0.985, 12.5, 2400, 310),
-        SummaryRow(25.0, 18.2, 0.985, 0.97, 4.25, 2400, 120),
+        SummaryRow(0.0, 0.0, 0.985, 0.985, 12.5, 2400, 310, 150, 2550),
+        SummaryRow(25.0, 18.2, 0.985, 0.97, 0.0, 2400, 120, 150, 2550),
+        SummaryRow(30.0, 20.0, 0.985, 0.96, 0.0, 2550, 40, 0, 2550),
     ]
     text = format_summary_table(rows)
     lines = text.splitlines()
-    assert "circuit pJ" in lines[0] and "sram_8kb" in lines[0] and "dram" in lines[0]
+    assert "circuit energy" in lines[0] and "fetch in + circuit" in lines[0]
     assert "98.50%" in lines[2] and "97.00%" in lines[3]
-    assert "3,000 (x240)" in lines[2] and "390,000 (x31,200)" in lines[2] and "310" in lines[2]
+    # 2550 x 1.25 = 3,188 without; 150 x 1.25 + 12.5 = 200 with; saved 2,988, ratio 15.9
+    assert "3,188" in lines[2] and "200" in lines[2] and "2,988 pJ saved (x15.9)" in lines[2]
+    assert f"0 pJ ({WIRING_ONLY_NOTE})" in lines[3]
+    assert "fetch energy avoided: 3,188 pJ" in lines[4]
+    assert not re.search(r"\binf\b", text)
     with pytest.raises(CompressError, match="memory level"):
         format_summary_table(rows, levels=("l3",))
 

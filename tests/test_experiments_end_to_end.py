@@ -142,11 +142,24 @@ def test_metrics_columns_keep_the_original_and_state_units(trained):
     frame = pd.read_csv(folder / "model_metrics" / "default.test.mse_12.0_40_10.1.csv")
     assert tuple(frame.columns[: len(ORIGINAL_COLUMNS)]) == ORIGINAL_COLUMNS
     energy_columns = [c for c in frame.columns if "energy" in c and c not in ORIGINAL_COLUMNS]
-    assert energy_columns and all(c.endswith("_pj") for c in energy_columns)
-    assert {"fetch_energy_sram_8kb_pj", "fetch_energy_dram_pj"} <= set(frame.columns)
+    assert energy_columns
+    for column in energy_columns:
+        assert column.endswith(("_pj", "_note")) or "_ratio_without_over_with_circuit_" in column
     row = frame.iloc[0]
     assert row["weights_produced"] == 2400
     assert row["circuit_energy_pj"] == pytest.approx(row["energy"])
+    # whole configurations: conv1's 150 inputs are still fetched with the circuit
+    assert (row["weights_fetched_with_circuit"], row["weights_fetched_without_circuit"]) == (
+        150,
+        2550,
+    )
+    assert row["fetch_inputs_and_outputs_without_circuit_sram_8kb_pj"] == pytest.approx(2550 * 1.25)
+    assert row["fetch_inputs_plus_circuit_sram_8kb_pj"] == pytest.approx(
+        150 * 1.25 + row["circuit_energy_pj"]
+    )
+    text = (folder / "model_metrics" / "default.test.mse_12.0_40_10.1.csv").read_text()
+    assert "inf" not in text.lower().replace("inference", "")
+    assert "quantized_energy" in (folder / "model_metrics" / "COLUMNS.md").read_text()
     assert row["missing_weights"] >= 0
 
 

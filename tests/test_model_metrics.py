@@ -136,6 +136,7 @@ def test_reads_plain_and_zipped_statistics_of_an_original_folder(original_folder
     )
     assert zipped.returncode == 0, zipped.stderr
     outputs = sorted(p.name for p in (experiment_path / "model_metrics").glob("*.csv"))
+    assert (experiment_path / "model_metrics" / "COLUMNS.md").is_file()
     assert outputs == [f"default.test.{old.name}.1.csv", f"default.test.{old.name}.2.csv"]
     for run, path in enumerate(sorted((experiment_path / "model_metrics").glob("*.csv")), start=1):
         frame = pd.read_csv(path)

@@ -276,6 +276,14 @@ def _metrics_arguments(parser: argparse.ArgumentParser, experiment_cls: type) ->
     )
     add_metrics_input_arguments(group)
     group.add_argument(
+        "--wire-energy-pj-per-output",
+        type=float,
+        default=None,
+        metavar="PJ",
+        help="add an interconnect term of PJ per produced weight to the circuit configuration "
+        "(default off: wiring is free; data_store/gates/README.md cites a published figure)",
+    )
+    group.add_argument(
         "-w",
         "--only-weights",
         action="store_true",
@@ -287,6 +295,18 @@ def _run_metrics(args: argparse.Namespace, settings: Settings) -> int:
     from compress.metrics import model_metrics
 
     return model_metrics(args, settings)
+
+
+def _report_arguments(parser: argparse.ArgumentParser, experiment_cls: type) -> None:
+    from compress.report.command import add_report_arguments
+
+    add_report_arguments(parser)
+
+
+def _run_report(args: argparse.Namespace, settings: Settings) -> int:
+    from compress.report.command import run_experiment_report
+
+    return run_experiment_report(args, settings)
 
 
 ACTIONS: dict[str, Action] = {
@@ -308,6 +328,14 @@ ACTIONS: dict[str, Action] = {
         "inject evolved weights into the model and measure accuracy, energy and savings per run",
         _metrics_arguments,
         _run_metrics,
+    ),
+    "report": Action(
+        "report",
+        "statistics tables, hypothesis tests, Pareto fronts and figures of the experiment's runs "
+        "(report.md, report.html)",
+        _report_arguments,
+        _run_report,
+        needs_model=False,
     ),
 }
 

@@ -5,6 +5,13 @@ Units are part of every name (``energy_pj``, ``delay_ns``, ``area_um2``,
 Sources of every shipped number: ``data_store/gates/README.md``.
 """
 
+from compress.energy.accounting import (
+    WIRING_ONLY_NOTE,
+    FetchCounts,
+    configuration_energy_columns,
+    fetch_counts,
+    format_circuit_energy,
+)
 from compress.energy.constructive import (
     ConstructiveEstimate,
     constructive_reference,
@@ -24,11 +31,13 @@ from compress.energy.quantize import (
     read_gate_parameters,
     write_gate_parameters,
 )
-from compress.energy.report import SummaryRow, energy_columns, format_summary_table
+from compress.energy.report import SummaryRow, format_summary_table
 from compress.energy.seeding import constructive_chromosome
 
 __all__ = [
     "DEFAULT_GATE_TABLE",
+    "WIRING_ONLY_NOTE",
+    "FetchCounts",
     "ConstructiveEstimate",
     "Gate",
     "GateParameters",
@@ -37,7 +46,9 @@ __all__ = [
     "SummaryRow",
     "constructive_chromosome",
     "constructive_reference",
-    "energy_columns",
+    "configuration_energy_columns",
+    "fetch_counts",
+    "format_circuit_energy",
     "format_summary_table",
     "gate_parameters",
     "load_gate_table",
