@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 WARM_IMPORTS := import torch, torchvision, torch.ao.quantization, numpy, pandas, scipy.stats, tqdm, parse, dotenv, seaborn, scikit_posthocs, matplotlib.pyplot, pytest, compress.cli, compress.metrics
 
-.PHONY: all install build test test-python test-engine lint format demo models bench fuzz clean
+.PHONY: all install build engine-description test test-python test-engine lint format demo models bench fuzz clean
 
 all: build
 
@@ -25,6 +25,10 @@ install: $(STAMP) build
 ## build: the CGP engine, bin/cgp
 build:
 	$(MAKE) -C cgp all
+
+## engine-description: the engine's self-description the Python side reads (commit the result)
+engine-description: build
+	bin/cgp describe --json > compress/engine/engine_description.json
 
 ## test: cluster test tools (Slurm, munge, shellcheck; installed when missing, needs root),
 ## engine unit tests (plain and sanitized), lint, then every Python test

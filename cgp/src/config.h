@@ -14,6 +14,10 @@ namespace cgp {
 
 enum class ErrorMetric { SE, MSE, AE };
 enum class OutputAssignment { Evolve, Nearest };
+// How a key's value is read: Error is a non-negative integer in the error metric's unit (a
+// decimal is truncated, inf = no limit); Text is free text (e.g. a chromosome).
+enum class KeyKind { Int, UInt, Error, Float, Path, Text, Choice };
+const char* kind_name(KeyKind k);
 
 // Where a value came from, so validation errors can point at the offending line.
 struct Location {
@@ -99,5 +103,20 @@ std::string dump_extra(const Config& cfg);
 uint64_t config_fingerprint(const Config& cfg);
 
 const char* metric_name(ErrorMetric m);
+
+// One config key as `cgp describe` reports it: the key table of config.cpp is the one place
+// that lists keys, flags, types, defaults and ranges; validate_config checks these ranges.
+struct KeyDescription {
+    std::string key;
+    std::string long_flag, short_flag;  // empty: none
+    KeyKind kind = KeyKind::Text;
+    bool command_line_only = false;  // refused inside a config file
+    bool has_default = false;        // false: unset by default (nan early stops, clock seed)
+    std::string default_text;        // the default as the dump writes it
+    double min = NAN, max = NAN;     // inclusive; NAN = unbounded
+    std::vector<std::string> choices;
+    std::string help;
+};
+std::vector<KeyDescription> describe_keys();
 
 }  // namespace cgp

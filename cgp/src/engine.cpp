@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "describe.h"
 #include "functions.h"
 #include "io.h"
 #include "util.h"
@@ -439,7 +440,9 @@ void install_signal_handlers() {
 }
 
 std::string statistics_header() {
-    return "run,generation,timestamp,error,quantized_energy,energy,area,quantized_delay,delay,depth,gate_count,chromosome\n";
+    std::string header;
+    for (const char* column : statistics_columns()) header += (header.empty() ? "" : ",") + std::string(column);
+    return header + "\n";
 }
 
 void make_offspring(const Problem& p, uint64_t run_seed, uint64_t generation, int index, std::vector<Mutation>& muts,
@@ -703,11 +706,21 @@ int command_evaluate_all(const Problem& p0) {
 
 int run_cli(const std::vector<std::string>& args) {
     try {
-        if (args.empty()) throw CgpError(kExitNoCommand, "<command line>", 1, "no command (train, evaluate:chromosome, evaluate:chromosomes, evaluate:all)");
+        if (args.empty())
+            throw CgpError(kExitNoCommand, "<command line>", 1, "no command (see cgp --help)");
         const std::string& command = args[0];
-        const bool known = command == "train" || command == "evaluate:chromosome" || command == "evaluate:chromosomes" ||
-                           command == "evaluate:all";
-        if (!known) throw CgpError(kExitNoConfig, "<command line>", 1, "unknown command '" + command + "'");
+        if (command == "--help" || command == "-h" || command == "help") {
+            std::fputs(usage_text().c_str(), stdout);
+            return kExitOk;
+        }
+        if (command == "describe") {
+            if (args.size() > 2 || (args.size() == 2 && args[1] != "--json"))
+                throw CgpError(kExitInvalidInput, "<command line>", 2, "describe takes only --json");
+            std::fputs((args.size() == 2 ? describe_json() : describe_text()).c_str(), stdout);
+            return kExitOk;
+        }
+        if (!is_engine_command(command))
+            throw CgpError(kExitNoConfig, "<command line>", 1, "unknown command '" + command + "' (see cgp --help)");
         if (args.size() < 2) throw CgpError(kExitNoConfig, "<command line>", 2, "no config file given");
         size_t next = 2;
         std::string positional;

@@ -35,7 +35,7 @@ from compress.cluster.pbs import PBS_ARRAY_SCRIPT, PBS_SCRIPT, PbsOptions, write
 from compress.cluster.prepare import experiment_env_of, experiment_name_of, prepare_experiment
 from compress.cluster.slurm import SLURM_SCRIPT, SlurmOptions, entries_of, submit, write_slurm_jobs
 from compress.cluster.status import experiment_status, format_status
-from compress.commands.experiment import Action
+from compress.commands.experiment import DISCOVERY, FOLDER_SCOPE, Action
 from compress.errors import CompressError
 from compress.settings import Settings
 
@@ -88,6 +88,7 @@ def _add_batches(group, parser) -> None:
 def _add_job_common(group, parser, *, memory: str) -> None:
     group.add_argument(
         "--time-limit",
+        "--walltime",
         dest="cluster_time_limit",
         required=True,
         metavar="HH:MM:SS",
@@ -381,6 +382,7 @@ CLUSTER_ACTIONS: dict[str, ClusterAction] = {
             add_status_arguments,
             run_status,
             needs_model=False,
+            scope=FOLDER_SCOPE,
         ),
         ClusterAction(
             "merge",
@@ -388,6 +390,7 @@ CLUSTER_ACTIONS: dict[str, ClusterAction] = {
             add_merge_arguments,
             run_merge,
             needs_model=False,
+            scope=FOLDER_SCOPE,
         ),
         ClusterAction(
             "resubmit",
@@ -395,18 +398,21 @@ CLUSTER_ACTIONS: dict[str, ClusterAction] = {
             add_resubmit_arguments,
             run_resubmit,
             needs_model=False,
+            scope=FOLDER_SCOPE,
         ),
         ClusterAction(
             "model-metrics-pbs",
             "PBS jobs running model-metrics in modulo groups of sub-experiments",
             metrics_jobs.add_pbs_arguments,
             metrics_jobs.run_pbs,
+            scope=frozenset({DISCOVERY}),
         ),
         ClusterAction(
             "model-metrics-slurm",
             "a Slurm job array running model-metrics in modulo groups of sub-experiments",
             metrics_jobs.add_slurm_arguments,
             metrics_jobs.run_slurm,
+            scope=frozenset({DISCOVERY}),
         ),
     )
 }

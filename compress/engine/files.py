@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from compress.atomic import write_text_atomic
+from compress.engine.description import engine_description
 from compress.errors import CompressError
 
 CIRCUIT_COLUMNS = (
@@ -34,15 +35,7 @@ CIRCUIT_COLUMNS = (
 """A circuit's figures in the engine's statistics (numeric; depth is left out, as the original's
 model-metrics CSV leaves it out)."""
 
-STATISTICS_COLUMNS = (
-    "run",
-    "generation",
-    "timestamp",
-    *CIRCUIT_COLUMNS[:-1],
-    "depth",
-    "gate_count",
-    "chromosome",
-)
+STATISTICS_COLUMNS = engine_description().statistics_columns
 """Header of every statistics CSV the engine writes (train and ``evaluate:chromosomes``)."""
 
 DONT_CARE = "x"

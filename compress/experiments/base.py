@@ -27,6 +27,7 @@ import torch
 
 from compress.engine.config import CGPConfig, Value
 from compress.engine.files import TrainItem, write_train_data
+from compress.engine.options import engine_values, option_keys
 from compress.errors import CompressError
 from compress.experiments.thresholds import engine_threshold
 from compress.selection import Combination, item_values
@@ -61,59 +62,9 @@ ENVIRONMENT_FOLDERS = (
     "eval_statistics",
 )
 
-CGP_OPTION_KEYS: tuple[tuple[str, type, str], ...] = (
-    (
-        "periodic_log_frequency",
-        int,
-        "print an engine heartbeat every N generations without improvement",
-    ),
-    ("function_input_arity", int, "input connections per node (2)"),
-    ("function_output_arity", int, "output pins per node (1; 2 for MUX/DEMUX experiments)"),
-    ("output_count", int, "circuit outputs (normally derived from the experiment's selection)"),
-    ("input_count", int, "circuit inputs (normally derived from the experiment's selection)"),
-    ("population_max", int, "population size: 1 parent + N-1 offspring"),
-    ("mutation_max", float, "fraction of genes mutated at most per offspring"),
-    ("row_count", int, "grid rows (prefer --rows, which also names the sub-experiment)"),
-    ("col_count", int, "grid columns (prefer --cols, which also names the sub-experiment)"),
-    ("look_back_parameter", int, "levels-back L (default: the number of columns)"),
-    ("generation_count", int, "hard cap on generations per run"),
-    ("number_of_runs", int, "independent runs per sub-experiment"),
-    (
-        "function_count",
-        int,
-        "function ids 0..N-1 available (27 = no multiplexers, 29 = with MUX/DEMUX)",
-    ),
-    ("input_file", str, "engine training data file (normally the environment's train.data)"),
-    ("output_file", str, "engine result config pattern (normally cgp_configs/cgp.{run}.config)"),
-    ("cgp_statistics_file", str, "engine statistics CSV pattern"),
-    ("gate_parameters_file", str, "engine gate cost file (normally gate_parameters.txt)"),
-    ("train_weights_file", str, "engine weights file pattern"),
-    (
-        "mse_threshold",
-        int,
-        "raw engine error threshold after which energy is minimised "
-        "(overrides the one derived from --mse-thresholds)",
-    ),
-    ("dataset_size", int, "dataset items (normally derived from the experiment)"),
-    ("start_generation", int, "generation to start from (command line only)"),
-    ("start_run", int, "0-based run to start from (command line only)"),
-    ("starting_solution", str, "chromosome to seed the population with"),
-    ("patience", int, "generations without improvement before a phase ends"),
-    ("mse_early_stop", float, "stop when error <= value (together with the other early stops)"),
-    ("energy_early_stop", float, "... and energy <= value"),
-    ("delay_early_stop", float, "... and delay <= value"),
-    ("depth_early_stop", int, "... and depth <= value"),
-    ("gate_count_early_stop", int, "... and gate count <= value"),
-    (
-        "mse_chromosome_logging_threshold",
-        int,
-        "raw engine error at or below which chromosomes are "
-        "written into the statistics CSV (see also -e)",
-    ),
-    ("learning_rate", float, "legacy, unused by the engine"),
-    ("learning_rate_file", str, "legacy, unused by the engine"),
-)
-"""The original's "Cartesian Genetic Programming" option group: config key, type, help."""
+RUN_TIME_KEYS = frozenset({"threads"})
+"""Engine keys passed as flags when the engine runs, never written into a config: results do not
+depend on them, so a rerun on another machine is the same sub-experiment."""
 
 
 def engine_base_config(
@@ -225,21 +176,6 @@ class SubExperiment:
         self.config.path = folder / CONFIG_FILE
 
 
-def parse_time_seconds(text: str) -> int:
-    """``90`` -> 90, ``1:30`` -> 90, ``1:00:00`` -> 3600 (a wall-clock budget in seconds)."""
-    parts = text.strip().split(":")
-    try:
-        numbers = [float(p) for p in parts]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not seconds or [H:]M:S") from None
-    if len(numbers) > 3 or any(n < 0 for n in numbers):
-        raise argparse.ArgumentTypeError(f"{text!r} is not seconds or [H:]M:S")
-    seconds = 0.0
-    for number in numbers:
-        seconds = seconds * 60 + number
-    return int(seconds)
-
-
 def threshold_value(text: str) -> float:
     """A per-weight error: a non-negative number."""
     try:
@@ -314,7 +250,7 @@ class Experiment:
         self._weights: dict[str, torch.Tensor] | None = None
         self.prefix = getattr(args, "prefix", "") or ""
         self.suffix = getattr(args, "suffix", "") or ""
-        self.metric = (getattr(args, "e_fitness", None) or "SE").upper()
+        self.metric = (getattr(args, "error_metric", None) or "SE").upper()
         gate_table = getattr(args, "gate_table", None)
         self.gate_table_path = Path(gate_table) if gate_table else None
 
@@ -325,6 +261,8 @@ class Experiment:
 
     @classmethod
     def add_grid_arguments(cls, group, rows: int | None = 30, cols: int | None = 7) -> None:
+        if not getattr(group, "plans", True):
+            return  # read-only actions take the grid from the folder names
         group.add_argument("--rows", type=int, default=rows, help=f"CGP grid rows (default {rows})")
         group.add_argument(
             "--cols",
@@ -348,6 +286,8 @@ class Experiment:
     def add_threshold_argument(
         cls, group, default: Sequence[float], *, integer: bool = False
     ) -> None:
+        if not getattr(group, "plans", True):
+            return  # read-only actions take the thresholds from the folder names
         group.add_argument(
             "--mse-thresholds",
             nargs="+",
@@ -475,22 +415,13 @@ class Experiment:
         return config
 
     def cgp_overrides(self) -> dict[str, Value | None]:
-        """Values of the CGP option group the user gave (``None`` = not given)."""
-        values = {key: getattr(self.args, key, None) for key, _, _ in CGP_OPTION_KEYS}
+        """Engine keys the command line set (``None`` = not given), the error metric included;
+        the grid comes from :meth:`grid` and the file names from the layout."""
+        values = engine_values(self.args, option_keys(skip=[*ENVIRONMENT_PATHS, *RUN_TIME_KEYS]))
         values.pop("row_count", None)
         values.pop("col_count", None)
+        values["error_metric"] = self.metric
         return values
-
-    def engine_settings(self) -> dict[str, Value | None]:
-        """The new engine keys written into every config (seed, metric, output assignment...)."""
-        return {
-            "seed": getattr(self.args, "seed", None),
-            "error_metric": self.metric,
-            "output_assignment": getattr(self.args, "output_assignment", None),
-            "checkpoint_every": getattr(self.args, "checkpoint_every", None),
-            "time_budget": getattr(self.args, "time_budget", None),
-            "timestamps": getattr(self.args, "timestamps", None),
-        }
 
     def make_sub(
         self, fields: Mapping[str, Any], *, folder_config: CGPConfig | None = None
@@ -506,9 +437,7 @@ class Experiment:
                 config["function_output_arity"] = max(
                     int(config.get("function_output_arity", 1)), 2
                 )
-            overrides = self.cgp_overrides()
-            config.update(overrides)
-            config.update(self.engine_settings())
+            config.update(self.cgp_overrides())
             self._apply_logging_threshold(config, combinations)
         return SubExperiment(
             name=self.format_name(fields),
