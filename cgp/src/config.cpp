@@ -307,6 +307,19 @@ const std::vector<KeyDef>& key_table() {
                                          "column, for byte-identical comparisons; not dumped"),
                                {"wall", "zero"}),
                   [](const Config& c) { return std::string(c.timestamps_zero ? "zero" : "wall"); }),
+        with_show(with_choices(described(KeyDef{"statistics_chromosomes", "--statistics-chromosomes", nullptr, true,
+                                                [](Config& c, std::string_view v, const Location& at) {
+                                                    if (v == "full") c.statistics_delta = false;
+                                                    else if (v == "delta") c.statistics_delta = true;
+                                                    else invalid(at.source, at.line, "statistics_chromosomes: expected full or delta, got '" + std::string(v) + "'");
+                                                },
+                                                [](const Config& c) { return std::string(c.statistics_delta ? "delta" : ""); }},
+                                         KeyKind::Choice,
+                                         "full: every chromosome row holds the whole chromosome (the original); delta: "
+                                         "only the active genes changed since the run's previous chromosome row (a run's "
+                                         "first chromosome row is full); readers rebuild the circuit; dumped only when delta"),
+                               {"full", "delta"}),
+                  [](const Config& c) { return std::string(c.statistics_delta ? "delta" : "full"); }),
         with_show(with_number(described(KeyDef{"start_run", "--start-run", nullptr, false,
                                                [](Config& c, std::string_view v, const Location& at) {
                                                    c.start_run = get_int(v, at, "start_run");

@@ -76,6 +76,8 @@ struct Config {
     static constexpr int64_t kDefaultEnergyMutationMax = 4;
     int64_t energy_mutation_max = kDefaultEnergyMutationMax;
     bool timestamps_zero = false;
+    // Statistics rows hold chromosomes in full (the original) or as deltas (chromosome_log.h).
+    bool statistics_delta = false;
     bool progress = false;
     // Unknown keys, kept in order and dumped back.
     std::vector<std::pair<std::string, std::string>> extra;

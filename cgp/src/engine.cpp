@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "chromosome_log.h"
 #include "describe.h"
 #include "functions.h"
 #include "io.h"
@@ -309,9 +310,11 @@ int Trainer::run(RunState s) {
     const uint64_t mutable_genes = nearest ? static_cast<uint64_t>(l.node_genes) : static_cast<uint64_t>(l.genes);
     (void)mutable_genes;
     auto timestamp = [&]() { return c.timestamps_zero ? 0.0 : base_elapsed + seconds_since(start); };
+    // A resumed run starts a fresh log: its first chromosome row is full again.
+    ChromosomeLog chromosome_log(l, c.statistics_delta);
     auto log_row = [&](bool with_chromosome) {
         const Metrics& m = metrics();
-        const std::string chrom = with_chromosome ? format_chromosome(parent_.genes, l) : std::string();
+        const std::string chrom = with_chromosome ? chromosome_log.text(parent_.genes) : std::string();
         stats.write(csv_row(run_no, s.generation, timestamp(), m, chrom));
     };
 
@@ -677,6 +680,8 @@ int command_evaluate_all(const Problem& p0) {
         Output o(expand_template(c.output_file, run), false);
         o.write(statistics_header());
         Output w(expand_template(c.train_weights_file, run), false);
+        std::vector<int32_t> rebuilt;  // the run's latest chromosome, for delta rows
+        ChromosomeLog out_log(p.layout, c.statistics_delta);
         long line_no = 0;
         for (auto raw : split_lines(text)) {
             ++line_no;
@@ -685,6 +690,12 @@ int command_evaluate_all(const Problem& p0) {
             const auto fields = split_csv(line);
             if (fields.size() != 12) invalid(stats_path, line_no, "expected 12 CSV columns, found " + std::to_string(fields.size()));
             if (fields[11].empty()) continue;
+            if (is_chromosome_delta(fields[11])) {
+                apply_chromosome_delta(rebuilt, fields[11], p.layout, stats_path, line_no);
+                rebuilt = parse_chromosome(format_chromosome(rebuilt, p.layout), p.layout, stats_path, line_no);
+            } else {
+                rebuilt = parse_chromosome(fields[11], p.layout, stats_path, line_no);
+            }
             uint64_t err = 0;
             if (!std::isnan(c.mse_chromosome_logging_threshold) && parse_uint64(fields[3], err) &&
                 static_cast<double>(err) > c.mse_chromosome_logging_threshold)
@@ -695,9 +706,9 @@ int command_evaluate_all(const Problem& p0) {
             if (!parse_int64(fields[0], r) || !parse_uint64(fields[1], g) || !parse_double(fields[2], ts))
                 invalid(stats_path, line_no, "malformed run, generation or timestamp column");
             ParentState s;
-            build_parent(p, parse_chromosome(fields[11], p.layout, stats_path, line_no), s);
+            build_parent(p, rebuilt, s);
             const Metrics m = parent_metrics(p, s);
-            o.write(csv_row(r, g, ts, m, fields[11]));
+            o.write(csv_row(r, g, ts, m, out_log.text(rebuilt)));
             w.write(weights_text(p, parent_outputs(p, s)));
         }
     }

@@ -134,7 +134,6 @@ def add_common_arguments(
     if SELECTION not in scope:
         return
     group = parser.add_argument_group("Experiment", experiment_cls.description)
-    group.plans = PLANNING in scope  # type: ignore[attr-defined]  # read by Experiment's helpers
     if PLANNING in scope:
         group.add_argument(
             "-b",

@@ -56,6 +56,10 @@ PYTHON_OPTIONS: Mapping[str, PythonOption] = {
         note="chosen at run time; also converts --mse-thresholds and -e into engine thresholds",
     ),
     "output_assignment": PythonOption(default="nearest"),
+    "statistics_chromosomes": PythonOption(
+        default="delta",
+        note="every reader of this toolkit rebuilds delta rows; full for other tools",
+    ),
     "time_budget": PythonOption(parse=parse_time_seconds, note="seconds or [H:]M:S"),
     "row_count": PythonOption(note="prefer --rows, which also names the sub-experiment"),
     "col_count": PythonOption(note="prefer --cols, which also names the sub-experiment"),

@@ -261,8 +261,6 @@ class Experiment:
 
     @classmethod
     def add_grid_arguments(cls, group, rows: int | None = 30, cols: int | None = 7) -> None:
-        if not getattr(group, "plans", True):
-            return  # read-only actions take the grid from the folder names
         group.add_argument("--rows", type=int, default=rows, help=f"CGP grid rows (default {rows})")
         group.add_argument(
             "--cols",
@@ -286,8 +284,6 @@ class Experiment:
     def add_threshold_argument(
         cls, group, default: Sequence[float], *, integer: bool = False
     ) -> None:
-        if not getattr(group, "plans", True):
-            return  # read-only actions take the thresholds from the folder names
         group.add_argument(
             "--mse-thresholds",
             nargs="+",
