@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 WARM_IMPORTS := import torch, torchvision, torch.ao.quantization, numpy, pandas, scipy.stats, tqdm, parse, dotenv, seaborn, scikit_posthocs, matplotlib.pyplot, pytest, compress.cli, compress.metrics
 
-.PHONY: all install build engine-description test test-python test-engine lint format demo models bench fuzz clean
+.PHONY: all install build engine-description test test-python test-engine lint format demo models bench bench-statistics fuzz clean
 
 all: build
 
@@ -57,6 +57,10 @@ models: $(STAMP)
 ## bench: engine benchmark on cases built from the committed LeNet-5 checkpoint
 bench: install
 	$(PY) bench/engine_bench.py
+
+## bench-statistics: statistics size per minute with -e 0 on 256 x 31 (delta vs full chromosomes)
+bench-statistics: install
+	$(PY) bench/statistics_size.py
 
 ## fuzz: libFuzzer targets for the engine's parsers (Debian clang)
 fuzz:
