@@ -230,3 +230,30 @@ def test_engine_only_keys_reach_the_config_from_the_cli(tmp_path):
     assert config["expected_value_max"] == 100
     assert config["error_metric"] == "AE"
     assert "threads" not in config
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "accepted"),
+    [
+        ("patience", "inf", None),
+        ("patience", "5e3", 5000),
+        ("mutation_max", "nan", None),
+        ("mutation_max", "0.5", 0.5),
+        ("mse_early_stop", "nan", "nan"),
+        ("function_count", "30", None),
+        ("mse_threshold", "inf", float("inf")),
+        ("seed", "-1", None),
+    ],
+)
+def test_option_types_refuse_what_the_engine_refuses(key, text, accepted):
+    from compress.engine.description import engine_description
+    from compress.engine.options import argument_type
+
+    convert = argument_type(engine_description().key(key))
+    if accepted is None:
+        with pytest.raises(argparse.ArgumentTypeError):
+            convert(text)
+    elif accepted == "nan":
+        assert convert(text) != convert(text)
+    else:
+        assert convert(text) == accepted

@@ -12,6 +12,7 @@ as an alias (``--e-fitness``), a friendlier parser (``--time-budget 1:30``) or a
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -84,7 +85,7 @@ def _bounded(kind: type, key: EngineKey) -> Callable[[str], Any]:
                 number = float(text)
             except ValueError:
                 number = float("nan")
-            if kind is not int or number != number or number != int(number):
+            if kind is not int or not math.isfinite(number) or number != int(number):
                 what = "a whole number" if kind is int else "a number"
                 raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
             value = int(number)
@@ -92,8 +93,15 @@ def _bounded(kind: type, key: EngineKey) -> Callable[[str], Any]:
         high = key.maximum
         if key.type in ("uint", "error") and low is None:
             low = 0
-        if (low is not None and value < low) or (high is not None and value > high):
-            bounds = f">= {low:g}" if high is None else f"within [{low:g}, {high:g}]"
+        bounded = low is not None or high is not None
+        outside = (low is not None and not value >= low) or (high is not None and not value <= high)
+        if outside or (bounded and not math.isfinite(value)):
+            if high is None:
+                bounds = f">= {low:g}"
+            elif low is None:
+                bounds = f"<= {high:g}"
+            else:
+                bounds = f"within [{low:g}, {high:g}]"
             raise argparse.ArgumentTypeError(f"{text} must be {bounds}")
         return value
 
@@ -108,7 +116,7 @@ def _error_value(text: str) -> int | float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"{text} must be >= 0")
-    return int(value) if value == int(value) else value
+    return int(value) if math.isfinite(value) and value == int(value) else value
 
 
 def argument_type(key: EngineKey) -> Callable[[str], Any] | None:
