@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 WARM_IMPORTS := import torch, torchvision, torch.ao.quantization, numpy, pandas, scipy.stats, tqdm, parse, dotenv, seaborn, scikit_posthocs, matplotlib.pyplot, pytest, compress.cli, compress.metrics
 
-.PHONY: all install build test test-python test-engine lint format demo models bench fuzz clean
+.PHONY: all install build engine-description test test-python test-engine lint format demo models bench bench-statistics fuzz clean
 
 all: build
 
@@ -25,6 +25,10 @@ install: $(STAMP) build
 ## build: the CGP engine, bin/cgp
 build:
 	$(MAKE) -C cgp all
+
+## engine-description: the engine's self-description the Python side reads (commit the result)
+engine-description: build
+	bin/cgp describe --json > compress/engine/engine_description.json
 
 ## test: cluster and hardware test tools (Slurm, munge, shellcheck, iverilog, yosys, graphviz;
 ## installed when missing, needs root),
@@ -56,6 +60,10 @@ models: $(STAMP)
 bench: install
 	$(PY) bench/engine_bench.py
 	$(PY) bench/circuit_bench.py
+
+## bench-statistics: statistics size per minute with -e 0 on 256 x 31 (delta vs full chromosomes)
+bench-statistics: install
+	$(PY) bench/statistics_size.py
 
 ## fuzz: libFuzzer targets for the engine's parsers (Debian clang)
 fuzz:

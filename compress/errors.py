@@ -4,6 +4,8 @@ Everything raised as a :class:`CompressError` reaches the user as one line on st
 non-zero exit code (see :func:`compress.cli.main`); anything else is a bug and keeps its traceback.
 """
 
+from compress.engine.description import engine_description
+
 
 class CompressError(Exception):
     """A mistake in the user's input or environment, with a message that says how to fix it."""
@@ -18,6 +20,9 @@ class EngineError(CompressError):
 
 
 class EngineInterrupted(CompressError):
-    """The engine stopped on a signal after writing its checkpoint; rerunning resumes it."""
+    """The engine stopped on a signal after writing its checkpoint; rerunning resumes it.
 
-    exit_code = 33
+    The toolkit exits with the engine's own code for this (33), so job scripts treat both alike.
+    """
+
+    exit_code = engine_description().exit_codes["interrupted"]

@@ -280,14 +280,33 @@ def test_train_engine_failure_is_one_line(tmp_path):
             "conv1",
             "--number-of-runs",
             "1",
+            # In range for the key alone (argparse passes it), beyond the grid: the engine refuses.
             "--look-back-parameter",
-            "0",
+            "1000",
         ],
         cwd=tmp_path,
     )
     assert_one_line_error(result, "exited with code", "train_stderr.txt")
     configs = list((tmp_path / "env").rglob("cgp_configs/*.config"))
     assert configs == []
+
+
+def test_engine_range_refused_before_writing(tmp_path):
+    """A value outside the engine's declared range is refused by the option parser."""
+    result = run_cli(
+        [
+            "grid_size:train",
+            MODEL_NAME,
+            str(model_path()),
+            "--experiment-env",
+            str(tmp_path / "env"),
+            "--look-back-parameter",
+            "0",
+        ],
+        cwd=tmp_path,
+    )
+    assert_one_line_error(result, "--look-back-parameter", "must be >= 1")
+    assert not (tmp_path / "env").exists()
 
 
 def test_missing_engine_binary(tmp_path):

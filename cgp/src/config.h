@@ -14,6 +14,10 @@ namespace cgp {
 
 enum class ErrorMetric { SE, MSE, AE };
 enum class OutputAssignment { Evolve, Nearest };
+// How a key's value is read: Error is a non-negative integer in the error metric's unit (a
+// decimal is truncated, inf = no limit); Text is free text (e.g. a chromosome).
+enum class KeyKind { Int, UInt, Error, Float, Path, Text, Choice };
+const char* kind_name(KeyKind k);
 
 // Where a value came from, so validation errors can point at the offending line.
 struct Location {
@@ -72,6 +76,8 @@ struct Config {
     static constexpr int64_t kDefaultEnergyMutationMax = 4;
     int64_t energy_mutation_max = kDefaultEnergyMutationMax;
     bool timestamps_zero = false;
+    // Statistics rows hold chromosomes in full (the original) or as deltas (chromosome_log.h).
+    bool statistics_delta = false;
     bool progress = false;
     // Unknown keys, kept in order and dumped back.
     std::vector<std::pair<std::string, std::string>> extra;
@@ -99,5 +105,20 @@ std::string dump_extra(const Config& cfg);
 uint64_t config_fingerprint(const Config& cfg);
 
 const char* metric_name(ErrorMetric m);
+
+// One config key as `cgp describe` reports it: the key table of config.cpp is the one place
+// that lists keys, flags, types, defaults and ranges; validate_config checks these ranges.
+struct KeyDescription {
+    std::string key;
+    std::string long_flag, short_flag;  // empty: none
+    KeyKind kind = KeyKind::Text;
+    bool command_line_only = false;  // refused inside a config file
+    bool has_default = false;        // false: unset by default (nan early stops, clock seed)
+    std::string default_text;        // the default as the dump writes it
+    double min = NAN, max = NAN;     // inclusive; NAN = unbounded
+    std::vector<std::string> choices;
+    std::string help;
+};
+std::vector<KeyDescription> describe_keys();
 
 }  // namespace cgp

@@ -10,6 +10,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "chromosome_log.h"
+#include "describe.h"
 #include "functions.h"
 #include "io.h"
 #include "threads.h"
@@ -310,9 +312,11 @@ int Trainer::run(RunState s) {
     const uint64_t mutable_genes = nearest ? static_cast<uint64_t>(l.node_genes) : static_cast<uint64_t>(l.genes);
     (void)mutable_genes;
     auto timestamp = [&]() { return c.timestamps_zero ? 0.0 : base_elapsed + seconds_since(start); };
+    // A resumed run starts a fresh log: its first chromosome row is full again.
+    ChromosomeLog chromosome_log(l, c.statistics_delta);
     auto log_row = [&](bool with_chromosome) {
         const Metrics& m = metrics();
-        const std::string chrom = with_chromosome ? format_chromosome(chromosome_genes(p_, parent_), l) : std::string();
+        const std::string chrom = with_chromosome ? chromosome_log.text(chromosome_genes(p_, parent_)) : std::string();
         stats.write(csv_row(run_no, s.generation, timestamp(), m, chrom));
     };
 
@@ -443,7 +447,9 @@ void install_signal_handlers() {
 }
 
 std::string statistics_header() {
-    return "run,generation,timestamp,error,quantized_energy,energy,area,quantized_delay,delay,depth,gate_count,chromosome\n";
+    std::string header;
+    for (const char* column : statistics_columns()) header += (header.empty() ? "" : ",") + std::string(column);
+    return header + "\n";
 }
 
 void make_offspring(const Problem& p, uint64_t run_seed, uint64_t generation, int index, std::vector<Mutation>& muts,
@@ -678,6 +684,8 @@ int command_evaluate_all(const Problem& p0) {
         Output o(expand_template(c.output_file, run), false);
         o.write(statistics_header());
         Output w(expand_template(c.train_weights_file, run), false);
+        std::vector<int32_t> rebuilt;  // the run's latest chromosome, for delta rows
+        ChromosomeLog out_log(p.layout, c.statistics_delta);
         long line_no = 0;
         for (auto raw : split_lines(text)) {
             ++line_no;
@@ -686,6 +694,12 @@ int command_evaluate_all(const Problem& p0) {
             const auto fields = split_csv(line);
             if (fields.size() != 12) invalid(stats_path, line_no, "expected 12 CSV columns, found " + std::to_string(fields.size()));
             if (fields[11].empty()) continue;
+            if (is_chromosome_delta(fields[11])) {
+                apply_chromosome_delta(rebuilt, fields[11], p.layout, stats_path, line_no);
+                rebuilt = parse_chromosome(format_chromosome(rebuilt, p.layout), p.layout, stats_path, line_no);
+            } else {
+                rebuilt = parse_chromosome(fields[11], p.layout, stats_path, line_no);
+            }
             uint64_t err = 0;
             if (!std::isnan(c.mse_chromosome_logging_threshold) && parse_uint64(fields[3], err) &&
                 static_cast<double>(err) > c.mse_chromosome_logging_threshold)
@@ -696,9 +710,9 @@ int command_evaluate_all(const Problem& p0) {
             if (!parse_int64(fields[0], r) || !parse_uint64(fields[1], g) || !parse_double(fields[2], ts))
                 invalid(stats_path, line_no, "malformed run, generation or timestamp column");
             ParentState s;
-            build_parent(p, parse_chromosome(fields[11], p.layout, stats_path, line_no), s);
+            build_parent(p, rebuilt, s);
             const Metrics m = parent_metrics(p, s);
-            o.write(csv_row(r, g, ts, m, fields[11]));
+            o.write(csv_row(r, g, ts, m, out_log.text(rebuilt)));
             w.write(weights_text(p, parent_outputs(p, s)));
         }
     }
@@ -707,11 +721,21 @@ int command_evaluate_all(const Problem& p0) {
 
 int run_cli(const std::vector<std::string>& args) {
     try {
-        if (args.empty()) throw CgpError(kExitNoCommand, "<command line>", 1, "no command (train, evaluate:chromosome, evaluate:chromosomes, evaluate:all)");
+        if (args.empty())
+            throw CgpError(kExitNoCommand, "<command line>", 1, "no command (see cgp --help)");
         const std::string& command = args[0];
-        const bool known = command == "train" || command == "evaluate:chromosome" || command == "evaluate:chromosomes" ||
-                           command == "evaluate:all";
-        if (!known) throw CgpError(kExitNoConfig, "<command line>", 1, "unknown command '" + command + "'");
+        if (command == "--help" || command == "-h" || command == "help") {
+            std::fputs(usage_text().c_str(), stdout);
+            return kExitOk;
+        }
+        if (command == "describe") {
+            if (args.size() > 2 || (args.size() == 2 && args[1] != "--json"))
+                throw CgpError(kExitInvalidInput, "<command line>", 2, "describe takes only --json");
+            std::fputs((args.size() == 2 ? describe_json() : describe_text()).c_str(), stdout);
+            return kExitOk;
+        }
+        if (!is_engine_command(command))
+            throw CgpError(kExitNoConfig, "<command line>", 1, "unknown command '" + command + "' (see cgp --help)");
         if (args.size() < 2) throw CgpError(kExitNoConfig, "<command line>", 2, "no config file given");
         size_t next = 2;
         std::string positional;

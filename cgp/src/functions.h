@@ -84,3 +84,50 @@ inline int8_t apply_function_pin(int f, const int8_t* in, int grid_arity, int se
 }
 
 }  // namespace cgp
+
+namespace cgp {
+
+// What `cgp describe` reports about each function: the names are the original's gate-table
+// names; `semantics` is the int8 expression (+, -, * and << wrap at 8 bits, >> is arithmetic).
+// `arity` is the number of inputs read, -1 where it depends on the grid (MUX, ID).
+struct FunctionInfo {
+    int id;
+    const char* name;
+    int arity;
+    const char* semantics;
+};
+
+inline constexpr FunctionInfo kFunctionSet[] = {
+    {0, "reverse_max_a", 1, "127 - a"},
+    {1, "add", 2, "a + b"},
+    {2, "sub", 2, "a - b"},
+    {3, "mul", 2, "a * b"},
+    {4, "neg", 1, "-a"},
+    {5, "reverse_min_b", 1, "a - 128"},
+    {6, "quarter", 1, "a >> 2"},
+    {7, "half", 1, "a >> 1"},
+    {8, "bit_and", 2, "a & b"},
+    {9, "bit_or", 2, "a | b"},
+    {10, "bit_xor", 2, "a ^ b"},
+    {11, "bit_neg", 1, "~a"},
+    {12, "double", 1, "a << 1"},
+    {13, "bit_inc", 1, "a + 1"},
+    {14, "bit_dec", 1, "a - 1"},
+    {15, "r_shift_3", 1, "a >> 3"},
+    {16, "r_shift_4", 1, "a >> 4"},
+    {17, "r_shift_5", 1, "a >> 5"},
+    {18, "l_shift_2", 1, "a << 2"},
+    {19, "l_shift_3", 1, "a << 3"},
+    {20, "l_shift_4", 1, "a << 4"},
+    {21, "l_shift_5", 1, "a << 5"},
+    {22, "one_const", 0, "1"},
+    {23, "minus_one_const", 0, "-1"},
+    {24, "zero_const", 0, "0"},
+    {25, "expected_value_min", 0, "expected_value_min"},
+    {26, "expected_value_max", 0, "expected_value_max"},
+    {kFunctionMux, "mux", -1, "input[item mod inputs], inputs = min(dataset_size, function_input_arity)"},
+    {kFunctionDemux, "demux", 1, "pin k: a if k == item else 0"},
+    {kFunctionId, "id", -1, "pin k: input k, inputs = min(function_output_arity, function_input_arity)"},
+};
+
+}  // namespace cgp

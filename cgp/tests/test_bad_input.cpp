@@ -26,10 +26,10 @@ TEST(bad_config_lines_and_values) {
     CHECK_ERROR(valid("number_of_runs: 0\n"), cgp::kExitInvalidInput, "number_of_runs");
     CHECK_ERROR(valid("population_max: 1\n"), cgp::kExitInvalidInput, "population_max");
     CHECK_ERROR(valid("col_count: 4\nlook_back_parameter: 9\n"), cgp::kExitInvalidInput, "bad.config:2: look_back_parameter 9 reaches beyond");
-    CHECK_ERROR(valid("function_count: 40\n"), cgp::kExitInvalidInput, "function_count 40 is unknown");
+    CHECK_ERROR(valid("function_count: 40\n"), cgp::kExitInvalidInput, "function_count must be within [1, 29], got 40");
     CHECK_ERROR(valid("patience: 0\n"), cgp::kExitInvalidInput, "patience");
     CHECK_ERROR(valid("mutation_max: 2\n"), cgp::kExitInvalidInput, "mutation_max");
-    CHECK_ERROR(valid("expected_value_max: 300\n"), cgp::kExitInvalidInput, "int8");
+    CHECK_ERROR(valid("expected_value_max: 300\n"), cgp::kExitInvalidInput, "expected_value_max must be within [-128, 127], got 300");
     CHECK_ERROR(valid("error_metric: RMSE\n"), cgp::kExitInvalidInput, "error_metric");
     CHECK_ERROR(valid("\nenergy_mutation_max: -1\n"), cgp::kExitInvalidInput, "bad.config:2: energy_mutation_max");
     CHECK_ERROR(valid("row_count: 100000\ncol_count: 100000\nlook_back_parameter: 1\n"), cgp::kExitInvalidInput, "too large");

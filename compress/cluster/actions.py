@@ -41,7 +41,7 @@ from compress.cluster.prepare import (
 )
 from compress.cluster.slurm import SLURM_SCRIPT, SlurmOptions, entries_of, render_slurm_jobs, submit
 from compress.cluster.status import experiment_status, format_status, record_submission
-from compress.commands.action import Action
+from compress.commands.action import DISCOVERY, FOLDER_SCOPE, Action
 from compress.errors import CompressError
 from compress.experiments.rerun import add_force_argument
 from compress.settings import Settings
@@ -94,6 +94,7 @@ def _add_batches(group, parser) -> None:
 def _add_job_common(group, parser, *, memory: str) -> None:
     group.add_argument(
         "--time-limit",
+        "--walltime",
         dest="cluster_time_limit",
         required=True,
         metavar="HH:MM:SS",
@@ -407,6 +408,7 @@ CLUSTER_ACTIONS: dict[str, ClusterAction] = {
             add_status_arguments,
             run_status,
             needs_model=False,
+            scope=FOLDER_SCOPE,
         ),
         ClusterAction(
             "merge",
@@ -414,6 +416,7 @@ CLUSTER_ACTIONS: dict[str, ClusterAction] = {
             add_merge_arguments,
             run_merge,
             needs_model=False,
+            scope=FOLDER_SCOPE,
         ),
         ClusterAction(
             "resubmit",
@@ -421,18 +424,21 @@ CLUSTER_ACTIONS: dict[str, ClusterAction] = {
             add_resubmit_arguments,
             run_resubmit,
             needs_model=False,
+            scope=FOLDER_SCOPE,
         ),
         ClusterAction(
             "model-metrics-pbs",
             "PBS jobs running model-metrics in modulo groups of sub-experiments",
             metrics_jobs.add_pbs_arguments,
             metrics_jobs.run_pbs,
+            scope=frozenset({DISCOVERY}),
         ),
         ClusterAction(
             "model-metrics-slurm",
             "a Slurm job array running model-metrics in modulo groups of sub-experiments",
             metrics_jobs.add_slurm_arguments,
             metrics_jobs.run_slurm,
+            scope=frozenset({DISCOVERY}),
         ),
     )
 }

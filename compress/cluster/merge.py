@@ -22,6 +22,7 @@ from pathlib import Path
 
 from compress.atomic import atomic_path
 from compress.cluster.prepare import job_from_folder
+from compress.engine.files import resolve_chromosome_deltas
 from compress.errors import CompressError
 from compress.experiments.layout import (
     CONFIG_FILE,
@@ -103,7 +104,8 @@ def _lean_parts(text: str, top: int) -> tuple[str, str]:
     if not lines:
         return "", ""
     header, rows = lines[0], lines[1:]
-    kept = rows[-top:] if top > 0 else []
+    # The kept rows must stand alone: delta chromosomes become the full ones they stand for.
+    kept = resolve_chromosome_deltas(rows, "statistics")[-top:] if top > 0 else []
     chromosome = "\n".join([header, *kept]) + "\n"
     blanked = [_QUOTED_LAST_FIELD.sub(',""', row) for row in rows]
     return chromosome, "\n".join([header, *blanked]) + "\n"

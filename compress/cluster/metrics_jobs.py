@@ -100,6 +100,7 @@ def _add_common(parser: argparse.ArgumentParser, *, scheduler: str) -> argparse.
     group.add_argument("--modulo-group", type=int, default=None, help="generate only this group")
     group.add_argument(
         "--time-limit",
+        "--walltime",
         dest="cluster_time_limit",
         default="24:00:00",
         help="walltime per job (default 24:00:00)",

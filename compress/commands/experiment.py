@@ -11,14 +11,24 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from compress.argtypes import name_part, positive_int
 from compress.cluster.actions import CLUSTER_ACTIONS
-from compress.commands.action import Action
-from compress.experiments.options import CGP_OPTION_KEYS, parse_time_seconds, threshold_value
+from compress.commands.action import (
+    DISCOVERY,
+    ENGINE_BINARY,
+    PLANNING,
+    READING_SCOPE,
+    REPORT_SCOPE,
+    SELECTION,
+    TRAINING_SCOPE,
+    Action,
+    OptionScope,
+)
+from compress.engine.options import add_engine_arguments
+from compress.experiments.layout import ENVIRONMENT_PATHS
+from compress.experiments.options import threshold_value
 from compress.experiments.rerun import add_force_argument
-from compress.experiments.thresholds import ERROR_METRICS
 from compress.metrics_inputs import add_metrics_input_arguments
 from compress.settings import Settings
 
@@ -28,9 +38,14 @@ def _no_arguments(parser: argparse.ArgumentParser, experiment_cls: type) -> None
 
 
 def add_common_arguments(
-    parser: argparse.ArgumentParser, experiment_cls: type, *, needs_model: bool = True
+    parser: argparse.ArgumentParser,
+    experiment_cls: type,
+    *,
+    needs_model: bool = True,
+    scope: OptionScope = TRAINING_SCOPE,
 ) -> None:
-    """Options every experiment action shares (the original's order: general, CGP, experiment).
+    """The shared options an action's ``scope`` uses (the original's order: general, CGP,
+    experiment).
 
     With ``needs_model=False`` the model positionals are still accepted (the original's command
     lines pass them to every action) but may be left out.
@@ -47,30 +62,33 @@ def add_common_arguments(
         **optional,
     )
     general = parser.add_argument_group("General")
-    general.add_argument(
-        "--cgp",
-        type=Path,
-        default=None,
-        metavar="PATH",
-        help="CGP engine binary (default: cgp= in .env, else bin/cgp)",
-    )
-    general.add_argument(
-        "--experiment",
-        nargs="+",
-        default=[],
-        metavar="GLOB",
-        help="only sub-experiment folders matching these globs, e.g. '*_256_31' "
-        "(evaluate, model-metrics)",
-    )
-    general.add_argument(
-        "--experiment-path",
-        type=Path,
-        default=None,
-        metavar="PATH",
-        help="train: a base config (.cgp file, or a folder holding one); "
-        "evaluate/model-metrics: the folder with the sub-experiment folders "
-        "(default: <experiment-env>/<experiment>, else <datastore>/<experiment>)",
-    )
+    if ENGINE_BINARY in scope:
+        general.add_argument(
+            "--cgp",
+            type=Path,
+            default=None,
+            metavar="PATH",
+            help="CGP engine binary (default: cgp= in .env, else bin/cgp)",
+        )
+    if DISCOVERY in scope:
+        general.add_argument(
+            "--experiment",
+            nargs="+",
+            default=[],
+            metavar="GLOB",
+            help="only sub-experiment folders matching these globs, e.g. '*_256_31'",
+        )
+    if DISCOVERY in scope or PLANNING in scope:
+        general.add_argument(
+            "--experiment-path",
+            type=Path,
+            default=None,
+            metavar="PATH",
+            help="a base config (.cgp file, or a folder holding one)"
+            if PLANNING in scope
+            else "the folder with the sub-experiment folders "
+            "(default: <experiment-env>/<experiment>, else <datastore>/<experiment>)",
+        )
     general.add_argument(
         "--experiment-env",
         type=Path,
@@ -79,88 +97,32 @@ def add_common_arguments(
         help="root of the isolated experiment folders "
         "(default: experiments_root from .env, else ./experiment_results)",
     )
-    general.add_argument(
-        "--gate-table",
-        type=Path,
-        default=None,
-        metavar="CSV",
-        help="gate cost table (default: the bundled 45 nm table in data_store/gates)",
-    )
-
-    cgp = parser.add_argument_group(
-        "Cartesian Genetic Programming",
-        "engine settings; each one given overrides the experiment's base config",
-    )
-    for key, kind, text in CGP_OPTION_KEYS:
-        metavar = {int: "N", float: "X"}.get(kind, "PATH" if key.endswith("_file") else "TEXT")
-        cgp.add_argument(
-            "--" + key.replace("_", "-"),
-            dest=key,
-            type=kind,
+    if PLANNING in scope:
+        general.add_argument(
+            "--gate-table",
+            type=Path,
             default=None,
-            metavar=metavar,
-            help=text,
+            metavar="CSV",
+            help="gate cost table (default: the bundled 45 nm table in data_store/gates)",
         )
-    cgp.add_argument(
-        "--seed",
-        type=int,
-        default=1,
-        help="random seed; run r's stream derives from (seed, r) (default 1)",
-    )
-    cgp.add_argument(
-        "--threads",
-        type=int,
-        default=0,
-        help="engine threads, 0 = all cores; results do not depend on it (default 0)",
-    )
-    cgp.add_argument(
-        "--e-fitness",
-        "--error-metric",
-        dest="e_fitness",
-        type=str.upper,
-        choices=ERROR_METRICS,
-        default="SE",
-        help="error metric: SE sum of squared errors, MSE per-item mean squared error, "
-        "AE sum of absolute errors (default SE); chosen at run time, no rebuild",
-    )
-    cgp.add_argument(
-        "--output-assignment",
-        choices=("nearest", "evolve"),
-        default="nearest",
-        help="nearest: each output takes the reachable value nearest its weight; "
-        "evolve: output genes mutate as in the original (default nearest)",
-    )
-    cgp.add_argument(
-        "--checkpoint-every",
-        type=int,
-        default=None,
-        metavar="SECONDS",
-        help="engine checkpoint interval in seconds (also on SIGTERM/SIGINT)",
-    )
-    cgp.add_argument(
-        "--time-budget",
-        type=parse_time_seconds,
-        default=None,
-        metavar="SECONDS",
-        help="wall-clock budget per run, seconds or [H:]M:S; the run then finishes "
-        "normally (breaks run-to-run determinism)",
-    )
-    cgp.add_argument(
-        "--timestamps",
-        choices=("wall", "zero"),
-        default=None,
-        help="zero writes 0 as statistics timestamps, for byte-identical comparisons",
-    )
-
+        cgp = parser.add_argument_group(
+            "Cartesian Genetic Programming",
+            "engine settings (bin/cgp describe lists them); each one given overrides the "
+            "experiment's base config",
+        )
+        add_engine_arguments(cgp, skip=ENVIRONMENT_PATHS)
+    if SELECTION not in scope:
+        return
     group = parser.add_argument_group("Experiment", experiment_cls.description)
-    group.add_argument(
-        "-b",
-        "--batches",
-        type=positive_int,
-        default=None,
-        help="split each sub-experiment's runs into N folders <name>_batch_<i>; "
-        "--number-of-runs must be divisible by N",
-    )
+    if PLANNING in scope:
+        group.add_argument(
+            "-b",
+            "--batches",
+            type=positive_int,
+            default=None,
+            help="split each sub-experiment's runs into N folders <name>_batch_<i>; "
+            "--number-of-runs must be divisible by N",
+        )
     group.add_argument(
         "--prefix",
         type=name_part,
@@ -173,42 +135,35 @@ def add_common_arguments(
         default="",
         help="text after every sub-experiment name (letters, digits and . _ + = , @ -)",
     )
-    group.add_argument(
-        "-e",
-        "--allowed-mse-error",
-        type=threshold_value,
-        default=None,
-        metavar="E",
-        help="log chromosomes into the statistics CSV for every solution whose "
-        "per-weight error is <= E (sets mse_chromosome_logging_threshold by the "
-        "error metric; needed for model-metrics beyond the final solutions)",
-    )
-    group.add_argument(
-        "--depth",
-        action="store_true",
-        help="accepted for compatibility (the engine always reports depth)",
-    )
-    group.add_argument(
-        "--multiplex",
-        action="store_true",
-        help="allow MUX/DEMUX gates when an experiment has several dataset items "
-        "(function count 29); with one item it has no effect, since nearest output "
-        "assignment replaces the original's value-table multiplexing",
-    )
+    if PLANNING in scope:
+        group.add_argument(
+            "-e",
+            "--allowed-mse-error",
+            type=threshold_value,
+            default=None,
+            metavar="E",
+            help="log chromosomes into the statistics CSV for every solution whose "
+            "per-weight error is <= E (sets mse_chromosome_logging_threshold by the "
+            "error metric; needed for model-metrics beyond the final solutions)",
+        )
+        group.add_argument(
+            "--depth",
+            action="store_true",
+            help="accepted for compatibility (the engine always reports depth)",
+        )
+        group.add_argument(
+            "--multiplex",
+            action="store_true",
+            help="allow MUX/DEMUX gates when an experiment has several dataset items "
+            "(function count 29); with one item it has no effect, since nearest output "
+            "assignment replaces the original's value-table multiplexing",
+        )
     experiment_cls.add_arguments(parser, group)
 
 
 # -- actions ---------------------------------------------------------------------------------------
 def _train_arguments(parser: argparse.ArgumentParser, experiment_cls: type) -> None:
     add_force_argument(parser)
-    parser.add_argument(
-        "--time-limit",
-        dest="time_budget",
-        type=parse_time_seconds,
-        default=None,
-        metavar="SECONDS",
-        help="same as --time-budget",
-    )
     parser.add_argument(
         "--initial-solution",
         choices=("random", "constructive"),
@@ -322,12 +277,14 @@ ACTIONS: dict[str, Action] = {
         "re-evaluate every finished run's final circuit with the engine and report its metrics",
         _no_arguments,
         _run_evaluate,
+        scope=READING_SCOPE,
     ),
     "model-metrics": Action(
         "model-metrics",
         "inject evolved weights into the model and measure accuracy, energy and savings per run",
         _metrics_arguments,
         _run_metrics,
+        scope=READING_SCOPE,
     ),
     "report": Action(
         "report",
@@ -336,6 +293,7 @@ ACTIONS: dict[str, Action] = {
         _report_arguments,
         _run_report,
         needs_model=False,
+        scope=REPORT_SCOPE,
     ),
 }
 
@@ -345,35 +303,36 @@ def all_actions() -> dict[str, Action]:
     return {**ACTIONS, **CLUSTER_ACTIONS}
 
 
-def _listed_help(experiment_name: str, action: Any, experiments: dict) -> str:
-    """Only the first experiment's commands are listed in the root help (with the others named),
-    so ``compress.py --help`` stays readable; every command still has its own ``--help``."""
-    first = next(iter(experiments))
-    if experiment_name != first:
-        return argparse.SUPPRESS
-    others = ", ".join(name for name in experiments if name != first)
-    if action.name == "train":
-        return f"{action.help} (every action also exists for: {others})"
-    return action.help
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``<experiment>:<action>`` for every registered experiment and action."""
     from compress.experiments.registry import load_experiments
 
     actions = all_actions()
     experiments = load_experiments()
+    first = next(iter(experiments))
+    others = ", ".join(name for name in experiments if name != first)
     for experiment_name, experiment_cls in experiments.items():
         for action in actions.values():
             command = f"{experiment_name}:{action.name}"
+            # The root help lists the first experiment's commands only (every action exists for
+            # every experiment; the train line names the others), so it stays readable.
+            listed: dict[str, str] = {}
+            if experiment_name == first:
+                note = (
+                    f" (every action also exists for: {others})" if action.name == "train" else ""
+                )
+                listed["help"] = action.help + note
             parser = subparsers.add_parser(
                 command,
-                help=_listed_help(experiment_name, action, experiments),
+                **listed,
                 description=f"{experiment_name}: {experiment_cls.description}. {action.name}: {action.help}.",
                 conflict_handler="resolve",
             )
             add_common_arguments(
-                parser, experiment_cls, needs_model=getattr(action, "needs_model", True)
+                parser,
+                experiment_cls,
+                needs_model=getattr(action, "needs_model", True),
+                scope=getattr(action, "scope", TRAINING_SCOPE),
             )
             action.add_arguments(parser, experiment_cls)
             parser.set_defaults(

@@ -24,11 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from compress.energy.constructive import constructive_reference
-from compress.energy.functions import BASE_FUNCTION_COUNT
+from compress.energy.functions import BASE_FUNCTION_COUNT, ID_FUNCTION
 from compress.energy.gates import GateTable
 from compress.errors import CompressError
 
-ID_FUNCTION = 100
 _INPUT_COLUMN = -1
 
 

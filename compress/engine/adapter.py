@@ -16,22 +16,15 @@ import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from compress.engine.description import engine_description
 from compress.errors import CompressError, EngineError, EngineInterrupted
 from compress.progress import Progress
 
-INTERRUPTED_EXIT_CODE = 33
+INTERRUPTED_EXIT_CODE = engine_description().exit_codes["interrupted"]
 PROGRESS_PREFIX = "PROGRESS "
 
-EXIT_CODE_MEANINGS = {
-    2: "input or output count is 0",
-    12: "no command",
-    13: "no config or unknown command",
-    14: "missing positional argument",
-    33: "stopped by a signal after writing its checkpoint",
-    42: "file name template error",
-    43: "internal error",
-    44: "invalid input",
-}
+EXIT_CODE_MEANINGS = engine_description().exit_meanings
+"""What each engine exit code means, as the engine describes it."""
 
 ProgressCallback = Callable[[dict], None]
 
@@ -116,7 +109,7 @@ def run_engine(
             ) from None
     if code == INTERRUPTED_EXIT_CODE:
         raise EngineInterrupted(
-            f"cgp {command} stopped by a signal (exit 33) after writing its checkpoint; "
+            f"cgp {command} stopped by a signal (exit {code}) after writing its checkpoint; "
             f"rerun the same command to resume (log {stderr_path})"
         )
     if code < 0:

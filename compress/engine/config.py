@@ -15,10 +15,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from compress.atomic import write_text_atomic
+from compress.engine.description import engine_description
 from compress.errors import CompressError
 
-CLI_ONLY_KEYS = frozenset({"start_run", "start_generation"})
-"""Keys the engine rejects inside a config file; they travel as command-line flags only."""
+CLI_ONLY_KEYS = frozenset(k.name for k in engine_description().keys if k.command_line_only)
+"""Keys the engine rejects inside a config file (``start_run``, ``start_generation``); they
+travel as command-line flags only."""
 
 PYTHON_ONLY_KEYS = frozenset({"stdout", "stderr"})
 """Keys only the Python side reads (log file names); never turned into engine flags."""

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from compress.atomic import write_text_atomic
+from compress.engine.description import engine_description
 from compress.errors import CompressError
 
 CIRCUIT_COLUMNS = (
@@ -34,15 +35,7 @@ CIRCUIT_COLUMNS = (
 """A circuit's figures in the engine's statistics (numeric; depth is left out, as the original's
 model-metrics CSV leaves it out)."""
 
-STATISTICS_COLUMNS = (
-    "run",
-    "generation",
-    "timestamp",
-    *CIRCUIT_COLUMNS[:-1],
-    "depth",
-    "gate_count",
-    "chromosome",
-)
+STATISTICS_COLUMNS = engine_description().statistics_columns
 """Header of every statistics CSV the engine writes (train and ``evaluate:chromosomes``)."""
 
 DONT_CARE = "x"
@@ -191,6 +184,8 @@ def read_statistics(path: str | Path) -> pd.DataFrame:
         text = _read_maybe_zipped(path)
     except (zipfile.BadZipFile, OSError, UnicodeDecodeError) as error:
         raise CompressError(f"cannot read statistics file {path}: {error}") from None
+    if ',"~' in text:
+        text = "\n".join(resolve_chromosome_deltas(text.split("\n"), str(path)))
     first_line = text.split("\n", 1)[0]
     header = "infer" if "error" in first_line.split(",") else None
     try:
@@ -213,6 +208,73 @@ def read_statistics(path: str | Path) -> pd.DataFrame:
         if column in frame.columns:
             frame[column] = pd.to_numeric(frame[column], errors="coerce")
     return frame
+
+
+_NODE = re.compile(r"\((?:\[(\d+)\])?([^()]*)\)")
+_LAST_QUOTED = re.compile(r',"([^"]*)"\s*$')
+
+
+class _Chromosome:
+    """A chromosome as a reader rebuilds it: header, node genes by index, output genes."""
+
+    def __init__(self, text: str, where: str):
+        header, brace, body = text.partition("}")
+        groups = _NODE.findall(body)
+        if not brace or not groups:
+            raise CompressError(f"{where}: malformed chromosome {text[:60]!r}...")
+        self.header = header + "}"
+        self.inputs = int(header.lstrip("{").split(",")[0])
+        self.nodes = [genes for _, genes in groups[:-1]]
+        self.outputs = groups[-1][1].split(",")
+
+    def apply(self, delta: str, where: str) -> None:
+        groups = _NODE.findall(delta[1:])
+        if not groups:
+            raise CompressError(f"{where}: malformed chromosome delta {delta[:60]!r}")
+        try:
+            for pin, genes in groups[:-1]:
+                self.nodes[int(pin) - self.inputs] = genes
+            for change in filter(None, groups[-1][1].split(",")):
+                index, _, pin = change.partition(":")
+                self.outputs[int(index)] = pin
+        except (ValueError, IndexError):
+            raise CompressError(f"{where}: chromosome delta does not fit the chromosome") from None
+
+    def text(self) -> str:
+        nodes = "".join(f"([{i + self.inputs}]{genes})" for i, genes in enumerate(self.nodes))
+        return f"{self.header}{nodes}({','.join(self.outputs)})"
+
+
+def resolve_chromosome_deltas(lines: list[str], source: str) -> list[str]:
+    """Statistics CSV lines with every delta chromosome (``~...``, the engine's
+    ``statistics_chromosomes: delta``) replaced by the full chromosome it stands for.
+
+    A delta applies to the previous chromosome row of the same run (column ``run``); full rows,
+    and files the original wrote, pass through unchanged.
+    """
+    current: dict[str, _Chromosome] = {}
+    out = []
+    for number, line in enumerate(lines, start=1):
+        match = _LAST_QUOTED.search(line)
+        chromosome = match.group(1) if match else ""
+        if not chromosome:
+            out.append(line)
+            continue
+        run = line.split(",", 1)[0]
+        where = f"{source}:{number}"
+        if chromosome.startswith("~"):
+            if run not in current:
+                raise CompressError(
+                    f"{where}: a chromosome delta without an earlier full chromosome of run "
+                    f"{run} (the file was cut; use the whole statistics file)"
+                )
+            current[run].apply(chromosome, where)
+            assert match is not None
+            line = f'{line[: match.start()]},"{current[run].text()}"'
+        elif chromosome.startswith("{"):
+            current[run] = _Chromosome(chromosome, where)
+        out.append(line)
+    return out
 
 
 def _read_maybe_zipped(path: Path) -> str:

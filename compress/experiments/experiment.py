@@ -19,8 +19,10 @@ import parse
 import torch
 
 from compress.engine.config import CGPConfig, Value
+from compress.engine.options import engine_values, option_keys
 from compress.errors import CompressError
 from compress.experiments import options
+from compress.experiments.layout import ENVIRONMENT_PATHS, RUN_TIME_KEYS
 from compress.experiments.sub_experiment import SubExperiment
 from compress.experiments.thresholds import engine_threshold
 from compress.selection import Combination
@@ -94,7 +96,7 @@ class Experiment:
         self._identity: dict[str, str | None] | None = None
         self.prefix = getattr(args, "prefix", "") or ""
         self.suffix = getattr(args, "suffix", "") or ""
-        self.metric = (getattr(args, "e_fitness", None) or "SE").upper()
+        self.metric = (getattr(args, "error_metric", None) or "SE").upper()
         gate_table = getattr(args, "gate_table", None)
         self.gate_table_path = Path(gate_table) if gate_table else None
 
@@ -256,22 +258,13 @@ class Experiment:
         return config
 
     def cgp_overrides(self) -> dict[str, Value | None]:
-        """Values of the CGP option group the user gave (``None`` = not given)."""
-        values = {key: getattr(self.args, key, None) for key, _, _ in options.CGP_OPTION_KEYS}
+        """Engine keys the command line set (``None`` = not given), the error metric included;
+        the grid comes from :meth:`grid` and the file names from the layout."""
+        values = engine_values(self.args, option_keys(skip=[*ENVIRONMENT_PATHS, *RUN_TIME_KEYS]))
         values.pop("row_count", None)
         values.pop("col_count", None)
+        values["error_metric"] = self.metric
         return values
-
-    def engine_settings(self) -> dict[str, Value | None]:
-        """The new engine keys written into every config (seed, metric, output assignment...)."""
-        return {
-            "seed": getattr(self.args, "seed", None),
-            "error_metric": self.metric,
-            "output_assignment": getattr(self.args, "output_assignment", None),
-            "checkpoint_every": getattr(self.args, "checkpoint_every", None),
-            "time_budget": getattr(self.args, "time_budget", None),
-            "timestamps": getattr(self.args, "timestamps", None),
-        }
 
     def make_sub(
         self, fields: Mapping[str, Any], *, folder_config: CGPConfig | None = None
@@ -293,7 +286,6 @@ class Experiment:
             config["function_count"] = max(int(config.get("function_count", 27)), 29)
             config["function_output_arity"] = max(int(config.get("function_output_arity", 1)), 2)
         config.update(self.cgp_overrides())
-        config.update(self.engine_settings())
         self._apply_logging_threshold(config, combinations)
         return SubExperiment(
             name=self.format_name(fields),

@@ -40,6 +40,10 @@ SUPERSEDED_DIR = "superseded"
 NOT_SUB_EXPERIMENTS = frozenset({MODEL_METRICS_DIR, SUPERSEDED_DIR, "figures", "logs"})
 """Folders beside sub-experiment folders that are never sub-experiments themselves."""
 
+RUN_TIME_KEYS = frozenset({"threads"})
+"""Engine keys passed as flags when the engine runs, never written into a config: results do not
+depend on them, so a rerun on another machine is the same sub-experiment."""
+
 ENVIRONMENT_PATHS: dict[str, str] = {
     "input_file": TRAIN_DATA,
     "cgp_statistics_file": STATISTICS_PATTERN,

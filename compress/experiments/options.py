@@ -1,8 +1,8 @@
 """The engine option table and the argparse helpers every experiment's options are built from.
 
-:data:`CGP_OPTION_KEYS` is the original's "Cartesian Genetic Programming" option group (one
-``--key`` flag per engine config key); the ``type=`` converters and the ``add_*_argument``
-helpers give every experiment the same spelling and help for grids, layer lists and thresholds.
+The engine's own options are declared once, by the engine (:mod:`compress.engine.options`, built
+from ``bin/cgp describe --json``); the ``type=`` converters and the ``add_*_argument`` helpers here
+give every experiment the same spelling and help for grids, layer lists and thresholds.
 """
 
 from __future__ import annotations
@@ -11,75 +11,6 @@ import argparse
 import re
 from collections.abc import Sequence
 from typing import Any
-
-CGP_OPTION_KEYS: tuple[tuple[str, type, str], ...] = (
-    (
-        "periodic_log_frequency",
-        int,
-        "print an engine heartbeat every N generations without improvement",
-    ),
-    ("function_input_arity", int, "input connections per node (2)"),
-    ("function_output_arity", int, "output pins per node (1; 2 for MUX/DEMUX experiments)"),
-    ("output_count", int, "circuit outputs (normally derived from the experiment's selection)"),
-    ("input_count", int, "circuit inputs (normally derived from the experiment's selection)"),
-    ("population_max", int, "population size: 1 parent + N-1 offspring"),
-    ("mutation_max", float, "fraction of genes mutated at most per offspring"),
-    ("row_count", int, "grid rows (prefer --rows, which also names the sub-experiment)"),
-    ("col_count", int, "grid columns (prefer --cols, which also names the sub-experiment)"),
-    ("look_back_parameter", int, "levels-back L (default: the number of columns)"),
-    ("generation_count", int, "hard cap on generations per run"),
-    ("number_of_runs", int, "independent runs per sub-experiment"),
-    (
-        "function_count",
-        int,
-        "function ids 0..N-1 available (27 = no multiplexers, 29 = with MUX/DEMUX)",
-    ),
-    ("input_file", str, "engine training data file (normally the environment's train.data)"),
-    ("output_file", str, "engine result config pattern (normally cgp_configs/cgp.{run}.config)"),
-    ("cgp_statistics_file", str, "engine statistics CSV pattern"),
-    ("gate_parameters_file", str, "engine gate cost file (normally gate_parameters.txt)"),
-    ("train_weights_file", str, "engine weights file pattern"),
-    (
-        "mse_threshold",
-        int,
-        "raw engine error threshold after which energy is minimised "
-        "(overrides the one derived from --mse-thresholds)",
-    ),
-    ("dataset_size", int, "dataset items (normally derived from the experiment)"),
-    ("start_generation", int, "generation to start from (command line only)"),
-    ("start_run", int, "0-based run to start from (command line only)"),
-    ("starting_solution", str, "chromosome to seed the population with"),
-    ("patience", int, "generations without improvement before a phase ends"),
-    ("mse_early_stop", float, "stop when error <= value (together with the other early stops)"),
-    ("energy_early_stop", float, "... and energy <= value"),
-    ("delay_early_stop", float, "... and delay <= value"),
-    ("depth_early_stop", int, "... and depth <= value"),
-    ("gate_count_early_stop", int, "... and gate count <= value"),
-    (
-        "mse_chromosome_logging_threshold",
-        int,
-        "raw engine error at or below which chromosomes are "
-        "written into the statistics CSV (see also -e)",
-    ),
-    ("learning_rate", float, "legacy, unused by the engine"),
-    ("learning_rate_file", str, "legacy, unused by the engine"),
-)
-"""The original's "Cartesian Genetic Programming" option group: config key, type, help."""
-
-
-def parse_time_seconds(text: str) -> int:
-    """``90`` -> 90, ``1:30`` -> 90, ``1:00:00`` -> 3600 (a wall-clock budget in seconds)."""
-    parts = text.strip().split(":")
-    try:
-        numbers = [float(p) for p in parts]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not seconds or [H:]M:S") from None
-    if len(numbers) > 3 or any(n < 0 for n in numbers):
-        raise argparse.ArgumentTypeError(f"{text!r} is not seconds or [H:]M:S")
-    seconds = 0.0
-    for number in numbers:
-        seconds = seconds * 60 + number
-    return int(seconds)
 
 
 def threshold_value(text: str) -> float:

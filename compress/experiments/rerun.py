@@ -33,10 +33,11 @@ from compress.experiments.layout import (
 from compress.experiments.sidecar import read_sidecar, sha256_file, sha256_text, write_sidecar
 from compress.experiments.sub_experiment import SubExperiment
 
-RUN_CONTROL_KEYS = frozenset({"checkpoint_every", "time_budget"})
+RUN_CONTROL_KEYS = frozenset({"checkpoint_every", "time_budget", "statistics_chromosomes"})
 """Config keys that drive a run without defining the experiment: the checkpoint interval, and
 the wall-clock budget (a run under a budget is not reproducible anyway, and resuming with
-another budget is how an interrupted run is finished)."""
+another budget is how an interrupted run is finished), and how statistics rows store chromosomes
+(full or delta: the first row after a resume is written in full again, so either form reads)."""
 UNUSED_KEYS = frozenset({"learning_rate", "learning_rate_file"})
 """Keys the original's configs carry that no engine reads."""
 NOT_COMPARED = (
