@@ -37,6 +37,7 @@ from compress.training import (
 
 ERROR_TYPES = ("inner", "outter", "outer", "all")
 QUANTIZED_NAMES = tuple(name for name, spec in MODEL_REGISTRY.items() if spec.quantized)
+LENET_QUANTIZED_NAMES = tuple(name for name in QUANTIZED_NAMES if name.endswith("_lenet"))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -60,8 +61,9 @@ def _dataset_arguments(parser: argparse.ArgumentParser, *, split_help: str) -> N
     parser.add_argument(
         "--dataset",
         default=None,
-        help="default (bundled MNIST subset), mnist, qmnist, fashion-mnist or emnist "
-        "(default: the bundled subset)",
+        help="default (bundled MNIST subset), mnist, qmnist, fashion-mnist, emnist or imagenet "
+        "(ImageNet-1k: a local val/<wnid>/*.JPEG folder under --data-dir, or the Hugging Face "
+        "Hub when online) (default: the bundled subset)",
     )
     parser.add_argument("--split", default=None, help=split_help)
     parser.add_argument(
@@ -74,6 +76,20 @@ def _dataset_arguments(parser: argparse.ArgumentParser, *, split_help: str) -> N
         "--offline",
         action="store_true",
         help="never download a dataset; fail if it is not on disk",
+    )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="use a fixed subset of N images drawn with --seed (default: every image)",
+    )
+    parser.add_argument(
+        "--num-proc",
+        type=int,
+        default=None,
+        metavar="N",
+        help="processes Hugging Face datasets prepares ImageNet with (default: one)",
     )
 
 
@@ -120,16 +136,22 @@ def _set_threads(threads: int) -> None:
 
 
 def _load_data(args: argparse.Namespace, settings: Settings, *, train: bool):
+    """The dataset the options name, in the input format of ``args.model_name``."""
     from compress.data import load_dataset
+    from compress.models import model_input
 
-    return load_dataset(
+    dataset = load_dataset(
         args.dataset,
         args.split,
         settings,
         train=train,
         data_dir=args.data_dir,
         download=not args.offline,
+        limit=getattr(args, "limit", None),
+        seed=getattr(args, "seed", 0) or 0,
+        num_proc=getattr(args, "num_proc", None),
     )
+    return model_input(args.model_name, dataset)
 
 
 def _check_output(path: Path, force: bool) -> None:
@@ -217,6 +239,10 @@ def _float_start(name: str, base: str | None, settings: Settings, seed: int) -> 
     torch.manual_seed(seed)
     model = create_model(name)
     if base is not None:
+        if not name.endswith("lenet"):
+            raise CompressError(
+                f"-b/--base takes float LeNet-5 weights; {name} trains from scratch"
+            )
         float_model = load_model("lenet", base, settings)
         model.load_state_dict(float_model.state_dict())
     return model
@@ -230,7 +256,8 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
     dataset = _load_data(args, settings, train=True)
     model = _float_start(spec.name, args.base, settings, args.seed)
     if spec.quantization == "qat":
-        model = quantize_qat(model, dataset, config)
+        prepare = {} if spec.prepare_qat is None else {"prepare": spec.prepare_qat}
+        model = quantize_qat(model, dataset, config, **prepare)
     else:
         train_model(model, dataset, config)
         if spec.quantization == "ptq":
@@ -330,7 +357,7 @@ def _register_quantize(subparsers: argparse._SubParsersAction) -> None:
         "qat_quantized_lenet fine-tunes with fake quantization, ptq_quantized_lenet calibrates "
         "activation ranges on training images. Saves the converted int8 state dict.",
     )
-    _model_name_argument(parser, QUANTIZED_NAMES)
+    _model_name_argument(parser, LENET_QUANTIZED_NAMES)
     parser.add_argument(
         "-m", "--model-path", required=True, help="float checkpoint (e.g. lenet.pth)"
     )
@@ -364,10 +391,10 @@ def _register_quantize(subparsers: argparse._SubParsersAction) -> None:
 
 def run_quantize(args: argparse.Namespace, settings: Settings) -> int:
     spec = get_model_spec(args.model_name)
-    if not spec.quantized:
+    if not spec.quantized or spec.name not in LENET_QUANTIZED_NAMES:
         raise CompressError(
-            f"model:quantize needs an int8 model name ({', '.join(QUANTIZED_NAMES)}), "
-            f"got {spec.name!r}"
+            f"model:quantize needs an int8 LeNet-5 name ({', '.join(LENET_QUANTIZED_NAMES)}), "
+            f"got {spec.name!r} (mobilenet_v2 is quantized while training: model:train)"
         )
     _check_output(args.new_path, args.force)
     _set_threads(args.threads)
