@@ -289,7 +289,10 @@ def _register_evaluate(subparsers: argparse._SubParsersAction) -> None:
     )
     _evaluation_arguments(parser)
     parser.add_argument(
-        "--seed", type=int, default=0, help="torch seed (evaluation is deterministic)"
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the --limit subset (evaluation is deterministic)",
     )
     _dataset_arguments(parser, split_help="split to evaluate (default: the dataset's test split)")
     parser.set_defaults(handler=run_evaluate)
@@ -422,9 +425,10 @@ def _register_sensitivity(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "model:sensitivity",
         help="accuracy when a constant is added to the int8 conv weights",
-        description="For every offset e, add e to the int8 weights of every conv layer (the 3x3 "
-        "core of each 5x5 kernel, its outer ring, or all), saturating at -128..127, evaluate, and "
-        "write error,top-k...,loss rows to <output-dir>/<model>.<error_type>.256.csv.",
+        description="For every offset e, add e to the int8 weights of every conv layer (the "
+        "centre of each kernel without its border, the border ring, or all), saturating at "
+        "-128..127, evaluate, and write error,top-k...,loss rows to "
+        "<output-dir>/<model>.<error_type>.256.csv; with --per-layer one layer at a time.",
     )
     _model_name_argument(parser, QUANTIZED_NAMES)
     parser.add_argument(
@@ -446,6 +450,22 @@ def _register_sensitivity(subparsers: argparse._SubParsersAction) -> None:
         metavar=("FIRST", "LAST"),
         default=[-128, 127],
         help="inclusive range of offsets (default: -128 127)",
+    )
+    parser.add_argument(
+        "--per-layer",
+        action="store_true",
+        help="disturb one conv layer at a time (rows layer,error,...) and write "
+        "<model>.<error_type>.per_layer.256.csv; the layers before it run once per batch",
+    )
+    parser.add_argument(
+        "--layers",
+        nargs="+",
+        default=None,
+        metavar="LAYER",
+        help="only these conv layers (module names or aliases; default: every conv layer)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the --limit subset (default: 0)"
     )
     parser.add_argument("--force", action="store_true", help="overwrite existing CSVs")
     _evaluation_arguments(parser)
@@ -474,6 +494,46 @@ def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
     write_text_atomic(path, buffer.getvalue(), mode=0o644)
 
 
+def _disturbed(weight: torch.Tensor, error_type: str, offset: int) -> torch.Tensor:
+    """``weight`` plus ``offset`` on the masked positions, saturated to int8."""
+    mask = kernel_mask(weight.shape, error_type)
+    return (weight.to(torch.int16) + mask.to(torch.int16) * offset).clamp(-128, 127)
+
+
+def _per_layer_rows(args, model, dataset, originals, error_type, offsets, top) -> list[list]:
+    """One row per (layer, offset): only that layer disturbed. Each layer's offsets are scored
+    together with the layers before it run once per batch (compress/evaluation_prefix.py)."""
+    from compress.evaluation_prefix import evaluate_variants
+    from compress.models import model_stages
+
+    rows: list[list[object]] = []
+    stages = model_stages(args.model_name, model)
+    for layer in tqdm(
+        originals,
+        desc=f"sensitivity {error_type}",
+        unit="layer",
+        disable=not progress_enabled(True),
+    ):
+        variants = [
+            {layer: _disturbed(originals[layer], error_type, offset).to(torch.int8)}
+            for offset in offsets
+        ]
+        results = evaluate_variants(
+            model,
+            stages,
+            dataset,
+            variants,
+            batch_size=_batch_size(args.batch_size),
+            top=top,
+            include_loss=args.include_loss,
+            num_workers=args.num_workers,
+        )
+        for offset, result in zip(offsets, results, strict=True):
+            loss = "" if result.loss is None else result.loss
+            rows.append([layer, offset, *(result.accuracy[k] for k in top), loss])
+    return rows
+
+
 def run_sensitivity(args: argparse.Namespace, settings: Settings) -> int:
     from compress.weights import get_int8_weights, set_int8_weights, weight_layer_names
 
@@ -488,17 +548,35 @@ def run_sensitivity(args: argparse.Namespace, settings: Settings) -> int:
             f"--offsets must satisfy -255 <= FIRST <= LAST <= 255, got {first} {last}"
         )
     types = list(dict.fromkeys("outter" if t == "outer" else t for t in args.error_type))
-    outputs = {t: args.output_dir / f"{spec.name}.{t}.256.csv" for t in types}
+    kind = ".per_layer" if args.per_layer else ""
+    outputs = {t: args.output_dir / f"{spec.name}.{t}{kind}.256.csv" for t in types}
     for path in outputs.values():
         _check_output(path, args.force)
     model = load_model(spec.name, args.model_path, settings)
     dataset = _load_data(args, settings, train=False)
     convs = [name for name in weight_layer_names(model) if get_int8_weights(model, name).ndim == 4]
+    if args.layers:
+        from compress.models import canonical_layer
+
+        chosen = [canonical_layer(spec.name, layer) for layer in args.layers]
+        unknown = [layer for layer in chosen if layer not in convs]
+        if unknown:
+            raise CompressError(f"--layers: {unknown[0]} is not a conv layer of {spec.name}")
+        convs = [layer for layer in convs if layer in chosen]
     originals = {name: get_int8_weights(model, name) for name in convs}
     top = sorted({1, *args.top})
     header = ["error", *(f"top-{k}" for k in top), "loss"]
     offsets = range(first, last + 1)
     show = progress_enabled(True)
+    if args.per_layer:
+        for error_type, path in outputs.items():
+            _write_csv(
+                path,
+                ["layer", *header],
+                _per_layer_rows(args, model, dataset, originals, error_type, offsets, top),
+            )
+            print(f"wrote {path}")
+        return 0
     for error_type, path in outputs.items():
         patched = copy.deepcopy(model)
         rows: list[list[object]] = []
@@ -506,9 +584,7 @@ def run_sensitivity(args: argparse.Namespace, settings: Settings) -> int:
             offsets, desc=f"sensitivity {error_type}", unit="offset", disable=not show
         ):
             for name, weight in originals.items():
-                mask = kernel_mask(weight.shape, error_type)
-                values = weight.to(torch.int16) + mask.to(torch.int16) * offset
-                set_int8_weights(patched, name, values.clamp(-128, 127))
+                set_int8_weights(patched, name, _disturbed(weight, error_type, offset))
             result = evaluate_model(
                 patched,
                 dataset,
