@@ -20,7 +20,6 @@ picks a seeded, fixed subset (sorted, so it is the same images in the same order
 from __future__ import annotations
 
 import json
-import socket
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,6 +30,7 @@ from torch.utils.data import Dataset
 
 from compress.data import subset_indices
 from compress.errors import CompressError
+from compress.network import reachable
 from compress.settings import Settings
 
 HUB_DATASET = "imagenet-1k"
@@ -160,20 +160,6 @@ def saved_dataset(root: Path, split: str, transform, *, limit: int | None, seed:
     return _hf_rows(loaded, f"saved dataset {root}", limit=limit, seed=seed, transform=transform)
 
 
-def hub_reachable(timeout: float = 5.0) -> bool:
-    """Whether the Hugging Face endpoint's host resolves and accepts a connection."""
-    from urllib.parse import urlparse
-
-    from huggingface_hub import constants
-
-    host = urlparse(constants.ENDPOINT).hostname or "huggingface.co"
-    try:
-        with socket.create_connection((host, 443), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
 def hub_dataset(
     split: str,
     settings: Settings,
@@ -194,7 +180,7 @@ def hub_dataset(
         f"validation images at {where / 'val'}/<wnid>/*.JPEG with a class index, or go online "
         "(token: huggingface= in .env)"
     )
-    if not constants.HF_HUB_OFFLINE and not hub_reachable():
+    if not constants.HF_HUB_OFFLINE and not reachable(constants.ENDPOINT):
         raise CompressError(offline_hint)
     if settings.huggingface:
         from huggingface_hub import login

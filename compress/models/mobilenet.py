@@ -286,7 +286,7 @@ def is_torchvision_weights_name(path: str | Path) -> bool:
 
 def torchvision_weights_path(name: str, settings: Settings) -> Path:
     """Where torchvision's weights ``name`` are kept: ``$datastore/models/mobilenet_v2/<file>``
-    with the published file name (which carries the start of its SHA-256)."""
+    with the published file name."""
     url = torchvision_weights(name).url
     return settings.models_dir / NAME / url.rsplit("/", 1)[-1]
 
@@ -294,8 +294,7 @@ def torchvision_weights_path(name: str, settings: Settings) -> Path:
 def fetch_torchvision_weights(name: str, settings: Settings, *, download: bool = True) -> Path:
     """The local copy of torchvision's quantized weights ``name``, downloaded once if missing.
 
-    The download is checked against the SHA-256 prefix in the published file name and written
-    atomically. Offline (or with ``download=False``), a missing file is a one-line error naming
+    The download is written atomically (never a truncated file under the final name). Offline (or with ``download=False``), a missing file is a one-line error naming
     the file and where to put it.
     """
     weights = torchvision_weights(name)
@@ -310,15 +309,20 @@ def fetch_torchvision_weights(name: str, settings: Settings, *, download: bool =
         raise CompressError(f"torchvision weights {name} are not in {target}; {advice}")
     from torch.hub import download_url_to_file
 
-    prefix = re.search(r"-([0-9a-f]{6,})\.", target.name)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    from compress.network import reachable
+
+    if not reachable(weights.url):
+        raise CompressError(
+            f"cannot download torchvision weights {name} (no connection to "
+            f"{weights.url.split('/')[2]}); {advice}"
+        )
     print(f"downloading torchvision weights {name} to {target}", file=sys.stderr)
     try:
         with atomic_path(target, mode=0o644) as temporary:
             download_url_to_file(
                 weights.url,
                 str(temporary),
-                hash_prefix=prefix.group(1) if prefix else None,
+                hash_prefix=None,  # the name's "_37f702c5" is not torch.hub's "-<sha256>" form
                 progress=sys.stderr.isatty(),
             )
     except (urllib.error.URLError, OSError, RuntimeError, ValueError) as error:
