@@ -51,15 +51,19 @@ format: $(STAMP)
 demo: install
 	$(PY) scripts/demo.py
 
-## models: retrain the bundled LeNet-5 checkpoints from scratch (fixed seeds)
+## models: retrain the bundled checkpoints from scratch (fixed seeds): LeNet-5 (float, QAT, PTQ)
+## and the MNIST MobileNetV2 (QAT int8; the longest part, ~17 min on the loaded build machine)
 models: $(STAMP)
 	$(PY) scripts/build_models.py
+	$(PY) scripts/build_mobilenet_mnist.py
 
 ## bench: engine benchmark on cases built from the committed LeNet-5 checkpoint, then
-## export/simulation/synthesis times of 256 x 31 circuits
+## export/simulation/synthesis times of 256 x 31 circuits and model-metrics' prefix sharing on the
+## committed MobileNetV2
 bench: install
 	$(PY) bench/engine_bench.py
 	$(PY) bench/circuit_bench.py
+	$(PY) bench/prefix_sharing_bench.py
 
 ## bench-statistics: statistics size per minute with -e 0 on 256 x 31 (delta vs full chromosomes)
 bench-statistics: install

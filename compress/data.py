@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, Subset
 
 from compress.errors import CompressError
 from compress.settings import Settings
 
-DATASET_NAMES = ("default", "mnist", "qmnist", "fashion-mnist", "emnist")
+DATASET_NAMES = ("default", "mnist", "qmnist", "fashion-mnist", "emnist", "imagenet")
 
 BUNDLED_FILE = "mnist_subset.npz"
 """The bundled subset inside ``$datastore/datasets`` (built by scripts/build_mnist_subset.py)."""
@@ -48,6 +48,8 @@ SOURCES: dict[str, _Source] = {
     "emnist": _Source(
         ("byclass", "bymerge", "balanced", "letters", "digits", "mnist"), "mnist", "mnist", "EMNIST"
     ),
+    # ImageNet-1k (compress/imagenet.py): 3x224x224 images for the MobileNetV2 ImageNet weights.
+    "imagenet": _Source(("validation", "train"), "train", "validation", "imagenet"),
 }
 
 
@@ -72,6 +74,28 @@ class ImageTensorDataset(Dataset):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name}, {len(self)} images)"
+
+
+class RgbResized(Dataset):
+    """A grayscale dataset's images resized (bilinear) to ``size`` x ``size`` and repeated to
+    three channels, for models that take RGB input (MobileNetV2 on MNIST)."""
+
+    def __init__(self, dataset: Dataset, size: int) -> None:
+        self.dataset = dataset
+        self.size = size
+
+    def __len__(self) -> int:
+        return len(self.dataset)  # type: ignore[arg-type]
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        image, label = self.dataset[index]
+        resized = torch.nn.functional.interpolate(
+            image.unsqueeze(0), size=(self.size, self.size), mode="bilinear", align_corners=False
+        )[0]
+        return resized.expand(3, -1, -1), label
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.dataset!r}, {self.size}x{self.size}, 3 channels)"
 
 
 def normalize_transform():
@@ -111,14 +135,51 @@ def load_dataset(
     train: bool = False,
     data_dir: Path | None = None,
     download: bool = True,
+    limit: int | None = None,
+    seed: int = 0,
+    num_proc: int | None = None,
 ) -> Dataset:
     """The dataset ``name`` (``None`` = the bundled default) and ``split``.
 
     ``split=None`` picks the training split when ``train`` else the test split (for EMNIST,
     ``split`` is the label set, default ``mnist``, and ``train`` picks its part). ``download=False``
-    never touches the network.
+    never touches the network. ``limit`` keeps a seeded fixed subset of that many images;
+    ``num_proc`` is the number of processes Hugging Face ``datasets`` prepares ImageNet with.
     """
+    if split == "val":
+        split = "validation"
     name, split = resolve_split(name, split, train=train)
+    if name == "imagenet":
+        from compress.imagenet import load_imagenet
+
+        return load_imagenet(
+            split,
+            settings,
+            data_dir=data_dir,
+            download=download,
+            limit=limit,
+            seed=seed,
+            num_proc=num_proc,
+        )
+    dataset = _load_digits(name, split, settings, train=train, data_dir=data_dir, download=download)
+    if limit is not None:
+        dataset = Subset(dataset, subset_indices(len(dataset), limit, seed))  # type: ignore[arg-type]
+    return dataset
+
+
+def subset_indices(size: int, limit: int | None, seed: int) -> list[int]:
+    """All indices, or ``limit`` of them drawn with ``seed`` (sorted)."""
+    if limit is None or limit >= size:
+        return list(range(size))
+    if limit < 1:
+        raise CompressError(f"--limit must be at least 1, got {limit}")
+    order = torch.randperm(size, generator=torch.Generator().manual_seed(seed))[:limit]
+    return sorted(order.tolist())
+
+
+def _load_digits(
+    name: str, split: str, settings: Settings, *, train: bool, data_dir: Path | None, download: bool
+) -> Dataset:
     root = dataset_root(settings, data_dir)
     if name == "default":
         return load_bundled_subset(split, root)

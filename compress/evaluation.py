@@ -15,6 +15,7 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
 from compress.errors import CompressError
+from compress.models.quantized_lenet import engine_of, use_quantized_engine
 from compress.progress import progress_disabled
 
 
@@ -37,6 +38,58 @@ def progress_enabled(progress: bool) -> bool:
     return progress and not progress_disabled()
 
 
+class ScoreAccumulator:
+    """Top-k hits, summed loss and predictions over batches, in the order they come.
+
+    One accumulator per evaluated model variant; :func:`evaluate_model` and the prefix-sharing
+    evaluator (``compress/evaluation_prefix.py``) both use it, so their figures agree exactly.
+    """
+
+    def __init__(self, ks: list[int], include_loss: bool) -> None:
+        self.ks = ks
+        self.include_loss = include_loss
+        self.hits = dict.fromkeys(ks, 0)
+        self.loss_sum = 0.0
+        self.predictions: list[torch.Tensor] = []
+
+    def add(self, logits: torch.Tensor, labels: torch.Tensor) -> None:
+        if self.include_loss:
+            self.loss_sum += float(nn.functional.cross_entropy(logits, labels, reduction="sum"))
+        k_max = min(self.ks[-1], logits.shape[1])
+        ranked = logits.topk(k_max, dim=1).indices
+        correct = ranked.eq(labels.unsqueeze(1))
+        for k in self.ks:
+            self.hits[k] += int(correct[:, :k].any(dim=1).sum())
+        self.predictions.append(ranked[:, 0].to(torch.int64))
+
+    def result(self, size: int) -> EvaluationResult:
+        return EvaluationResult(
+            accuracy={k: self.hits[k] / size for k in self.ks},
+            loss=self.loss_sum / size if self.include_loss else None,
+            predictions=torch.cat(self.predictions),
+        )
+
+
+def top_ks(top: Iterable[int]) -> list[int]:
+    """The sorted k values to report (top-1 always included); an error for k < 1."""
+    ks = sorted({1, *(int(k) for k in top)})
+    if ks[0] < 1:
+        raise CompressError(f"--top values must be at least 1, got {ks[0]}")
+    return ks
+
+
+def batch_loader(dataset: Dataset, batch_size: int | None, num_workers: int) -> DataLoader:
+    """The dataset in order, ``batch_size`` images a batch (``None`` = all in one)."""
+    size = len(dataset)  # type: ignore[arg-type]
+    if size == 0:
+        raise CompressError("the dataset is empty")
+    if batch_size is not None and batch_size < 1:
+        raise CompressError(f"batch size must be at least 1, got {batch_size}")
+    return DataLoader(
+        dataset, batch_size=batch_size or size, shuffle=False, num_workers=num_workers
+    )
+
+
 def evaluate_model(
     model: nn.Module,
     dataset: Dataset,
@@ -52,35 +105,13 @@ def evaluate_model(
     ``batch_size=None`` evaluates the whole dataset as one batch. Top-1 is always computed,
     since the predictions are the top-1 classes.
     """
-    ks = sorted({1, *(int(k) for k in top)})
-    if ks[0] < 1:
-        raise CompressError(f"--top values must be at least 1, got {ks[0]}")
-    size = len(dataset)  # type: ignore[arg-type]
-    if size == 0:
-        raise CompressError("the dataset is empty")
-    if batch_size is not None and batch_size < 1:
-        raise CompressError(f"batch size must be at least 1, got {batch_size}")
-    loader = DataLoader(
-        dataset, batch_size=batch_size or size, shuffle=False, num_workers=num_workers
-    )
+    ks = top_ks(top)
+    loader = batch_loader(dataset, batch_size, num_workers)
     model.eval()
-    hits = dict.fromkeys(ks, 0)
-    loss_sum = 0.0
-    predictions: list[torch.Tensor] = []
+    use_quantized_engine(engine_of(model))
+    scores = ScoreAccumulator(ks, include_loss)
     with torch.inference_mode():
         bar = tqdm(loader, desc="evaluate", unit="batch", disable=not progress_enabled(progress))
         for images, labels in bar:
-            logits = model(images)
-            if include_loss:
-                loss_sum += float(nn.functional.cross_entropy(logits, labels, reduction="sum"))
-            k_max = min(ks[-1], logits.shape[1])
-            ranked = logits.topk(k_max, dim=1).indices
-            correct = ranked.eq(labels.unsqueeze(1))
-            for k in ks:
-                hits[k] += int(correct[:, :k].any(dim=1).sum())
-            predictions.append(ranked[:, 0].to(torch.int64))
-    return EvaluationResult(
-        accuracy={k: hits[k] / size for k in ks},
-        loss=loss_sum / size if include_loss else None,
-        predictions=torch.cat(predictions),
-    )
+            scores.add(model(images), labels)
+    return scores.result(len(dataset))  # type: ignore[arg-type]

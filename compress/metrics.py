@@ -42,6 +42,7 @@ from compress.engine.files import (
     write_csv_atomic,
 )
 from compress.errors import CompressError
+from compress.evaluation_prefix import Throughput, evaluate_circuits
 from compress.experiments.layout import (
     CONFIG_FILE,
     GATE_PARAMETERS_TXT,
@@ -67,7 +68,7 @@ from compress.metrics_inputs import (
     write_inputs,
 )
 from compress.progress import Progress
-from compress.selection import inject_weights, restore_weights
+from compress.selection import injected_layers, restore_weights
 from compress.settings import Settings
 
 ORIGINAL_COLUMNS = (
@@ -217,10 +218,23 @@ def model_metrics(args: argparse.Namespace, settings: Settings) -> int:
     baseline = None
     if not args.only_weights:
         from compress.data import load_dataset
+        from compress.models import model_input
 
         model = experiment.model
-        dataset = load_dataset(args.dataset, args.split, settings)
+        dataset = model_input(
+            args.model_name,
+            load_dataset(
+                args.dataset,
+                args.split,
+                settings,
+                data_dir=getattr(args, "data_dir", None),
+                download=not getattr(args, "offline", False),
+                limit=getattr(args, "limit", None),
+                num_proc=args.num_proc,
+            ),
+        )
         baseline = evaluate_baseline(model, dataset, args)
+    tally = Throughput()
     original = {name: tensor.clone() for name, tensor in experiment.weights().items()}
 
     with Progress(len(jobs), "model-metrics", unit="run") as progress:
@@ -238,7 +252,7 @@ def model_metrics(args: argparse.Namespace, settings: Settings) -> int:
                 )
             else:
                 table = metrics_table(
-                    job, rows, evaluation, model, dataset, original, baseline, args
+                    job, rows, evaluation, model, dataset, original, baseline, args, tally=tally
                 )
                 write_csv_atomic(table, job.output)
                 write_inputs(job.output, job.inputs)
@@ -251,6 +265,7 @@ def model_metrics(args: argparse.Namespace, settings: Settings) -> int:
             + f"; results in {output_dir}",
             file=sys.stderr,
         )
+        print(f"model-metrics: {tally.summary()}", file=sys.stderr)
     return 0
 
 
@@ -275,7 +290,7 @@ def evaluate_baseline(model, dataset, args: argparse.Namespace) -> Baseline:
 
 
 def metrics_table(
-    job, rows, evaluation, model, dataset, original, baseline: Baseline, args
+    job, rows, evaluation, model, dataset, original, baseline: Baseline, args, *, tally=None
 ) -> pd.DataFrame:
     """One run's result frame: a row per chromosome, original columns first."""
     from compress.energy.accounting import result_energy_columns
@@ -290,15 +305,19 @@ def metrics_table(
     restore_weights(model, sub.modifications)
     records = []
     try:
+        variants = [
+            injected_layers(
+                read_weights(evaluation.weights_paths[index], dataset_size, output_count),
+                sub.combinations,
+                base,
+            )
+            for index in range(len(rows))
+        ]
+        results = evaluate_circuits(model, dataset, variants, args, tally=tally)
         for index in range(len(rows)):
             train_row = rows.iloc[index]
             circuit = evaluation.statistics.iloc[index]
-            weights = read_weights(evaluation.weights_paths[index], dataset_size, output_count)
-            touched = inject_weights(model, weights, sub.combinations, base)
-            try:
-                result = _evaluate(model, dataset, args)
-            finally:
-                restore_weights(model, {layer: base[layer] for layer in touched})
+            result = results[index]
             energy = float(circuit["energy"])
             circuit_energy = energy * dataset_size if math.isfinite(energy) else math.nan
             record = {

@@ -30,6 +30,8 @@ COMPARED = (
     "statistics_sha256",
     "train_data_sha256",
     "include_loss",
+    "image_limit",
+    "wire_energy_pj_per_output",
     "allow_model_mismatch",
     "toolkit_version",
 )
@@ -75,6 +77,8 @@ def result_inputs(
         "statistics_sha256": sha256_file(statistics),
         "train_data_sha256": sha256_file(SubExperimentPaths(folder).train_data),
         "include_loss": bool(args.include_loss),
+        "image_limit": getattr(args, "limit", None),
+        "wire_energy_pj_per_output": getattr(args, "wire_energy_pj_per_output", None),
         "allow_model_mismatch": bool(getattr(args, "allow_model_mismatch", False)),
         "model_mismatch": mismatch,
         "toolkit_version": toolkit_info()["version"],

@@ -14,7 +14,11 @@ import torch
 from torch import nn
 
 from compress.errors import CompressError
-from compress.models.quantized_lenet import quiet_quantization_warnings, use_quantized_engine
+from compress.models.quantized_lenet import (
+    engine_of,
+    quiet_quantization_warnings,
+    use_quantized_engine,
+)
 
 INT8_MIN, INT8_MAX = -128, 127
 
@@ -131,7 +135,7 @@ def set_int8_weights(model: nn.Module, layer: str, values: torch.Tensor) -> None
     params = _params_of(weight)
     with quiet_quantization_warnings():
         new_weight = _requantized(int8, params)
-        use_quantized_engine()
+        use_quantized_engine(engine_of(model))
         module.set_weight_bias(new_weight, module.bias())
 
 

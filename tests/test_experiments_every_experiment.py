@@ -23,6 +23,9 @@ TINY = {
     "single_channel": ["--mse-thresholds", "2", "--rows", "6", "--cols", "4"],
     "single_filter_zero_outter": ["-n", "1", "--layer-names", "conv1"],
     "worst_case": ["--rows", "6", "--cols", "4"],
+    # on LeNet-5 too: conv1's first weights -> conv2 (MobileNetV2 runs: test_mobilenet_experiment)
+    "mobilenet": "--input-layer-name conv1 --output-layer-name conv2 --mse-thresholds 3 "
+    "--rows 10 --cols 4".split(),
 }
 
 

@@ -215,14 +215,46 @@ def _metrics_arguments(parser: argparse.ArgumentParser, experiment_cls: type) ->
     group.add_argument(
         "--dataset",
         default=None,
-        help="dataset: default (bundled MNIST subset), mnist, qmnist, fashion-mnist, emnist",
+        help="dataset: default (bundled MNIST subset), mnist, qmnist, fashion-mnist, emnist, "
+        "imagenet (ImageNet-1k validation: local folder or the Hugging Face Hub)",
     )
-    group.add_argument("--split", default=None, help="dataset split (e.g. test, test50k, nist)")
+    group.add_argument(
+        "--split", default=None, help="dataset split (e.g. test, test50k, nist, validation)"
+    )
+    group.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="root of the datasets (default: $datastore/datasets; for imagenet the folder "
+        "holding val/<wnid>/*.JPEG, default $datastore/datasets/imagenet)",
+    )
+    group.add_argument(
+        "--offline", action="store_true", help="never download a dataset; fail if not on disk"
+    )
+    group.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="evaluate a fixed subset of N images (seed 0, the subset model:evaluate --limit N "
+        "uses by default)",
+    )
+    group.add_argument(
+        "--no-prefix-sharing",
+        action="store_true",
+        help="evaluate every circuit through the whole network instead of running the "
+        "unchanged layers before the circuit's layer once per batch (same figures, slower)",
+    )
     group.add_argument(
         "--batch-size", type=int, default=1000, help="evaluation batch size (default 1000)"
     )
     group.add_argument("--num-workers", type=int, default=0, help="data loader workers (default 0)")
-    group.add_argument("--num-proc", type=int, default=None, help="accepted for compatibility")
+    group.add_argument(
+        "--num-proc",
+        type=int,
+        default=None,
+        help="processes Hugging Face datasets prepares ImageNet with (default one)",
+    )
     group.add_argument(
         "-l",
         "--include-loss",

@@ -37,6 +37,7 @@ from compress.training import (
 
 ERROR_TYPES = ("inner", "outter", "outer", "all")
 QUANTIZED_NAMES = tuple(name for name, spec in MODEL_REGISTRY.items() if spec.quantized)
+LENET_QUANTIZED_NAMES = tuple(name for name in QUANTIZED_NAMES if name.endswith("_lenet"))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -60,8 +61,9 @@ def _dataset_arguments(parser: argparse.ArgumentParser, *, split_help: str) -> N
     parser.add_argument(
         "--dataset",
         default=None,
-        help="default (bundled MNIST subset), mnist, qmnist, fashion-mnist or emnist "
-        "(default: the bundled subset)",
+        help="default (bundled MNIST subset), mnist, qmnist, fashion-mnist, emnist or imagenet "
+        "(ImageNet-1k: a local val/<wnid>/*.JPEG folder under --data-dir, or the Hugging Face "
+        "Hub when online) (default: the bundled subset)",
     )
     parser.add_argument("--split", default=None, help=split_help)
     parser.add_argument(
@@ -74,6 +76,20 @@ def _dataset_arguments(parser: argparse.ArgumentParser, *, split_help: str) -> N
         "--offline",
         action="store_true",
         help="never download a dataset; fail if it is not on disk",
+    )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="use a fixed subset of N images drawn with --seed (default: every image)",
+    )
+    parser.add_argument(
+        "--num-proc",
+        type=int,
+        default=None,
+        metavar="N",
+        help="processes Hugging Face datasets prepares ImageNet with (default: one)",
     )
 
 
@@ -120,16 +136,22 @@ def _set_threads(threads: int) -> None:
 
 
 def _load_data(args: argparse.Namespace, settings: Settings, *, train: bool):
+    """The dataset the options name, in the input format of ``args.model_name``."""
     from compress.data import load_dataset
+    from compress.models import model_input
 
-    return load_dataset(
+    dataset = load_dataset(
         args.dataset,
         args.split,
         settings,
         train=train,
         data_dir=args.data_dir,
         download=not args.offline,
+        limit=getattr(args, "limit", None),
+        seed=getattr(args, "seed", 0) or 0,
+        num_proc=getattr(args, "num_proc", None),
     )
+    return model_input(args.model_name, dataset)
 
 
 def _check_output(path: Path, force: bool) -> None:
@@ -217,6 +239,10 @@ def _float_start(name: str, base: str | None, settings: Settings, seed: int) -> 
     torch.manual_seed(seed)
     model = create_model(name)
     if base is not None:
+        if not name.endswith("lenet"):
+            raise CompressError(
+                f"-b/--base takes float LeNet-5 weights; {name} trains from scratch"
+            )
         float_model = load_model("lenet", base, settings)
         model.load_state_dict(float_model.state_dict())
     return model
@@ -230,7 +256,8 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
     dataset = _load_data(args, settings, train=True)
     model = _float_start(spec.name, args.base, settings, args.seed)
     if spec.quantization == "qat":
-        model = quantize_qat(model, dataset, config)
+        prepare = {} if spec.prepare_qat is None else {"prepare": spec.prepare_qat}
+        model = quantize_qat(model, dataset, config, **prepare)
     else:
         train_model(model, dataset, config)
         if spec.quantization == "ptq":
@@ -262,7 +289,10 @@ def _register_evaluate(subparsers: argparse._SubParsersAction) -> None:
     )
     _evaluation_arguments(parser)
     parser.add_argument(
-        "--seed", type=int, default=0, help="torch seed (evaluation is deterministic)"
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the --limit subset (evaluation is deterministic)",
     )
     _dataset_arguments(parser, split_help="split to evaluate (default: the dataset's test split)")
     parser.set_defaults(handler=run_evaluate)
@@ -330,7 +360,7 @@ def _register_quantize(subparsers: argparse._SubParsersAction) -> None:
         "qat_quantized_lenet fine-tunes with fake quantization, ptq_quantized_lenet calibrates "
         "activation ranges on training images. Saves the converted int8 state dict.",
     )
-    _model_name_argument(parser, QUANTIZED_NAMES)
+    _model_name_argument(parser, LENET_QUANTIZED_NAMES)
     parser.add_argument(
         "-m", "--model-path", required=True, help="float checkpoint (e.g. lenet.pth)"
     )
@@ -364,10 +394,10 @@ def _register_quantize(subparsers: argparse._SubParsersAction) -> None:
 
 def run_quantize(args: argparse.Namespace, settings: Settings) -> int:
     spec = get_model_spec(args.model_name)
-    if not spec.quantized:
+    if not spec.quantized or spec.name not in LENET_QUANTIZED_NAMES:
         raise CompressError(
-            f"model:quantize needs an int8 model name ({', '.join(QUANTIZED_NAMES)}), "
-            f"got {spec.name!r}"
+            f"model:quantize needs an int8 LeNet-5 name ({', '.join(LENET_QUANTIZED_NAMES)}), "
+            f"got {spec.name!r} (mobilenet_v2 is quantized while training: model:train)"
         )
     _check_output(args.new_path, args.force)
     _set_threads(args.threads)
@@ -395,9 +425,10 @@ def _register_sensitivity(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "model:sensitivity",
         help="accuracy when a constant is added to the int8 conv weights",
-        description="For every offset e, add e to the int8 weights of every conv layer (the 3x3 "
-        "core of each 5x5 kernel, its outer ring, or all), saturating at -128..127, evaluate, and "
-        "write error,top-k...,loss rows to <output-dir>/<model>.<error_type>.256.csv.",
+        description="For every offset e, add e to the int8 weights of every conv layer (the "
+        "centre of each kernel without its border, the border ring, or all), saturating at "
+        "-128..127, evaluate, and write error,top-k...,loss rows to "
+        "<output-dir>/<model>.<error_type>.256.csv; with --per-layer one layer at a time.",
     )
     _model_name_argument(parser, QUANTIZED_NAMES)
     parser.add_argument(
@@ -419,6 +450,22 @@ def _register_sensitivity(subparsers: argparse._SubParsersAction) -> None:
         metavar=("FIRST", "LAST"),
         default=[-128, 127],
         help="inclusive range of offsets (default: -128 127)",
+    )
+    parser.add_argument(
+        "--per-layer",
+        action="store_true",
+        help="disturb one conv layer at a time (rows layer,error,...) and write "
+        "<model>.<error_type>.per_layer.256.csv; the layers before it run once per batch",
+    )
+    parser.add_argument(
+        "--layers",
+        nargs="+",
+        default=None,
+        metavar="LAYER",
+        help="only these conv layers (module names or aliases; default: every conv layer)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the --limit subset (default: 0)"
     )
     parser.add_argument("--force", action="store_true", help="overwrite existing CSVs")
     _evaluation_arguments(parser)
@@ -447,6 +494,46 @@ def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
     write_text_atomic(path, buffer.getvalue(), mode=0o644)
 
 
+def _disturbed(weight: torch.Tensor, error_type: str, offset: int) -> torch.Tensor:
+    """``weight`` plus ``offset`` on the masked positions, saturated to int8."""
+    mask = kernel_mask(weight.shape, error_type)
+    return (weight.to(torch.int16) + mask.to(torch.int16) * offset).clamp(-128, 127)
+
+
+def _per_layer_rows(args, model, dataset, originals, error_type, offsets, top) -> list[list]:
+    """One row per (layer, offset): only that layer disturbed. Each layer's offsets are scored
+    together with the layers before it run once per batch (compress/evaluation_prefix.py)."""
+    from compress.evaluation_prefix import evaluate_variants
+    from compress.models import model_stages
+
+    rows: list[list[object]] = []
+    stages = model_stages(args.model_name, model)
+    for layer in tqdm(
+        originals,
+        desc=f"sensitivity {error_type}",
+        unit="layer",
+        disable=not progress_enabled(True),
+    ):
+        variants = [
+            {layer: _disturbed(originals[layer], error_type, offset).to(torch.int8)}
+            for offset in offsets
+        ]
+        results = evaluate_variants(
+            model,
+            stages,
+            dataset,
+            variants,
+            batch_size=_batch_size(args.batch_size),
+            top=top,
+            include_loss=args.include_loss,
+            num_workers=args.num_workers,
+        )
+        for offset, result in zip(offsets, results, strict=True):
+            loss = "" if result.loss is None else result.loss
+            rows.append([layer, offset, *(result.accuracy[k] for k in top), loss])
+    return rows
+
+
 def run_sensitivity(args: argparse.Namespace, settings: Settings) -> int:
     from compress.weights import get_int8_weights, set_int8_weights, weight_layer_names
 
@@ -461,17 +548,35 @@ def run_sensitivity(args: argparse.Namespace, settings: Settings) -> int:
             f"--offsets must satisfy -255 <= FIRST <= LAST <= 255, got {first} {last}"
         )
     types = list(dict.fromkeys("outter" if t == "outer" else t for t in args.error_type))
-    outputs = {t: args.output_dir / f"{spec.name}.{t}.256.csv" for t in types}
+    kind = ".per_layer" if args.per_layer else ""
+    outputs = {t: args.output_dir / f"{spec.name}.{t}{kind}.256.csv" for t in types}
     for path in outputs.values():
         _check_output(path, args.force)
     model = load_model(spec.name, args.model_path, settings)
     dataset = _load_data(args, settings, train=False)
     convs = [name for name in weight_layer_names(model) if get_int8_weights(model, name).ndim == 4]
+    if args.layers:
+        from compress.models import canonical_layer
+
+        chosen = [canonical_layer(spec.name, layer) for layer in args.layers]
+        unknown = [layer for layer in chosen if layer not in convs]
+        if unknown:
+            raise CompressError(f"--layers: {unknown[0]} is not a conv layer of {spec.name}")
+        convs = [layer for layer in convs if layer in chosen]
     originals = {name: get_int8_weights(model, name) for name in convs}
     top = sorted({1, *args.top})
     header = ["error", *(f"top-{k}" for k in top), "loss"]
     offsets = range(first, last + 1)
     show = progress_enabled(True)
+    if args.per_layer:
+        for error_type, path in outputs.items():
+            _write_csv(
+                path,
+                ["layer", *header],
+                _per_layer_rows(args, model, dataset, originals, error_type, offsets, top),
+            )
+            print(f"wrote {path}")
+        return 0
     for error_type, path in outputs.items():
         patched = copy.deepcopy(model)
         rows: list[list[object]] = []
@@ -479,9 +584,7 @@ def run_sensitivity(args: argparse.Namespace, settings: Settings) -> int:
             offsets, desc=f"sensitivity {error_type}", unit="offset", disable=not show
         ):
             for name, weight in originals.items():
-                mask = kernel_mask(weight.shape, error_type)
-                values = weight.to(torch.int16) + mask.to(torch.int16) * offset
-                set_int8_weights(patched, name, values.clamp(-128, 127))
+                set_int8_weights(patched, name, _disturbed(weight, error_type, offset))
             result = evaluate_model(
                 patched,
                 dataset,

@@ -156,9 +156,9 @@ def read_weights(
         )
     rows = []
     for number, line in enumerate(lines[:dataset_size], start=1):
-        try:
-            row = [int(token) for token in line.split()]
-        except ValueError:
+        try:  # converted by numpy, not token by token: a MobileNetV2 layer has 409,600 weights
+            row = np.array(line.split(), dtype=np.int64)
+        except (ValueError, OverflowError):
             raise CompressError(
                 f"{path}:{number}: weights must be integers (found {line[:40]!r}...)"
             ) from None

@@ -22,6 +22,7 @@ EXPERIMENT_MODULES = (
     "single_channel",
     "single_filter_zero_outter",
     "worst_case",
+    "mobilenet",
 )
 
 EXPERIMENTS: dict[str, type[Experiment]] = {}

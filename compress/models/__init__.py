@@ -1,19 +1,21 @@
 """Model registry: names users type on the command line -> how to build and load the model.
 
-A later model (e.g. ``mobilenet_v2``) is added by one :class:`ModelSpec` entry in
-:data:`MODEL_REGISTRY`; every command and experiment looks models up here.
+A model is added by one :class:`ModelSpec` entry in :data:`MODEL_REGISTRY` (LeNet-5 in three
+variants, int8 MobileNetV2); every command and experiment looks models up here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
+from torch.utils.data import Dataset
 
 from compress.errors import CompressError
+from compress.models import mobilenet
 from compress.models.checkpoints import (
     check_state_dict_keys,
     load_state_dict_file,
@@ -24,6 +26,7 @@ from compress.models.quantized_lenet import (
     QUANTIZED_ENGINE,
     QuantizableLeNet5,
     empty_quantized_lenet,
+    engine_of,
     use_quantized_engine,
 )
 from compress.settings import Settings
@@ -35,14 +38,28 @@ class ModelSpec:
 
     ``create`` gives a fresh trainable model (float, or float-with-stubs for the int8 variants);
     ``skeleton`` gives the eval-mode module a checkpoint's state dict is loaded into (for int8
-    models the converted structure). ``quantization`` is ``None``, ``"qat"`` or ``"ptq"``.
+    models the converted structure); ``skeleton_for`` instead builds it from the checkpoint
+    itself (class count, quantized engine). ``quantization`` is ``None``, ``"qat"`` or ``"ptq"``.
+    ``resolve`` finds a checkpoint (default: the path, else ``$datastore/models/<path>``);
+    ``check`` validates a loaded model; ``prepare_qat`` fuses and fake-quantizes a fresh model
+    for QAT; ``adapt_input`` turns a dataset into the model's input format (MNIST digits for
+    MobileNetV2); ``canonical_layer`` maps a layer alias to its module name.
     """
 
     name: str
     description: str
     create: Callable[[], nn.Module]
-    skeleton: Callable[[], nn.Module]
+    skeleton: Callable[[], nn.Module] | None = None
     quantization: str | None = None
+    skeleton_for: Callable[[Mapping[str, object]], nn.Module] | None = None
+    resolve: Callable[..., Path] | None = None
+    check: Callable[[nn.Module], None] | None = None
+    prepare_qat: Callable[[nn.Module], nn.Module] | None = None
+    adapt_input: Callable[[Dataset], Dataset] | None = None
+    canonical_layer: Callable[[str], str] | None = None
+    stages: Callable[[nn.Module], list] | None = None
+    """The forward pass as consecutive stages (``compress/evaluation_prefix.py``), so that
+    model-metrics runs the unchanged stages before a measured layer once per batch."""
 
     @property
     def quantized(self) -> bool:
@@ -70,6 +87,20 @@ MODEL_REGISTRY: dict[str, ModelSpec] = {
         skeleton=lambda: empty_quantized_lenet(qat=False),
         quantization="ptq",
     ),
+    mobilenet.NAME: ModelSpec(
+        name=mobilenet.NAME,
+        description="MobileNetV2 (torchvision, width 1.0), int8: the bundled MNIST model "
+        "(per-channel weights, x86 engine) or torchvision's ImageNet weights (QNNPACK)",
+        create=mobilenet.quantizable_mobilenet_v2,
+        quantization="qat",
+        skeleton_for=mobilenet.skeleton_for,
+        resolve=mobilenet.resolve_checkpoint,
+        check=mobilenet.check_weight_counts,
+        prepare_qat=mobilenet.prepare_qat,
+        adapt_input=mobilenet.adapt_input,
+        canonical_layer=mobilenet.canonical_layer,
+        stages=mobilenet.stages,
+    ),
 }
 
 
@@ -94,11 +125,16 @@ def load_model(name: str, path: str | Path, settings: Settings) -> nn.Module:
     Missing, corrupt and other-architecture checkpoints raise a one-line :class:`CompressError`.
     """
     spec = get_model_spec(name)
-    checkpoint = resolve_checkpoint(path, settings)
+    checkpoint = (spec.resolve or resolve_checkpoint)(path, settings)
     state_dict = load_state_dict_file(checkpoint)
-    if spec.quantized:
-        use_quantized_engine()
-    model = spec.skeleton()
+    if spec.skeleton_for is not None:
+        model = spec.skeleton_for(state_dict)
+    else:
+        if spec.quantized:
+            use_quantized_engine()
+        assert spec.skeleton is not None
+        model = spec.skeleton()
+    use_quantized_engine(engine_of(model))
     expected_shapes = _weight_shapes(model)
     what = f"checkpoint {checkpoint} does not fit model {name!r} ({spec.description})"
     check_state_dict_keys(state_dict, model.state_dict(), what=what)
@@ -121,7 +157,31 @@ def load_model(name: str, path: str | Path, settings: Settings) -> nn.Module:
             f"{what}: layer {wrong} has weights of shape {loaded_shapes.get(wrong)}, "
             f"expected {expected_shapes[wrong]}"
         )
+    if spec.check is not None:
+        spec.check(model)
     return model.eval()
+
+
+def model_input(name: str, dataset: Dataset) -> Dataset:
+    """``dataset`` in the input format model ``name`` takes (unchanged for most models)."""
+    spec = get_model_spec(name)
+    return spec.adapt_input(dataset) if spec.adapt_input is not None else dataset
+
+
+def model_stages(name: str, model: nn.Module) -> list:
+    """The stages of ``model`` (registered as ``name``) for prefix sharing; one stage (the
+    whole model) for models without a stage list."""
+    from compress.evaluation_prefix import whole_model
+
+    spec = get_model_spec(name)
+    return spec.stages(model) if spec.stages is not None else whole_model(model)
+
+
+def canonical_layer(name: str, layer: str) -> str:
+    """The module name of ``layer`` in model ``name`` (resolves aliases such as MobileNetV2's
+    legacy ``features_2_conv_0_1``); names without aliases pass unchanged."""
+    spec = get_model_spec(name)
+    return spec.canonical_layer(layer) if spec.canonical_layer is not None else layer
 
 
 def _weight_shapes(model: nn.Module) -> dict[str, tuple[int, ...]]:
@@ -140,9 +200,12 @@ __all__ = [
     "MODEL_REGISTRY",
     "QUANTIZED_ENGINE",
     "ModelSpec",
+    "canonical_layer",
     "create_model",
     "get_model_spec",
     "load_model",
+    "model_input",
+    "model_stages",
     "resolve_checkpoint",
     "use_quantized_engine",
 ]

@@ -47,10 +47,17 @@ def quiet_quantization_warnings() -> Iterator[None]:
 FUSED_PAIRS = [["conv1", "relu1"], ["conv2", "relu2"], ["fc1", "relu3"], ["fc2", "relu4"]]
 
 
-def use_quantized_engine() -> None:
-    """Select :data:`QUANTIZED_ENGINE`; kernels packed under one engine must run under the same."""
-    if torch.backends.quantized.engine != QUANTIZED_ENGINE:
-        torch.backends.quantized.engine = QUANTIZED_ENGINE
+def use_quantized_engine(engine: str = QUANTIZED_ENGINE) -> None:
+    """Select ``engine`` (default :data:`QUANTIZED_ENGINE`); kernels packed under one engine must
+    run under the same."""
+    if torch.backends.quantized.engine != engine:
+        torch.backends.quantized.engine = engine
+
+
+def engine_of(model: nn.Module) -> str:
+    """The quantized engine a loaded model's weights were packed for (``quantized_engine``,
+    set by :func:`compress.models.load_model`; LeNet-5 models use :data:`QUANTIZED_ENGINE`)."""
+    return getattr(model, "quantized_engine", QUANTIZED_ENGINE)
 
 
 class QuantizableLeNet5(LeNet5):
