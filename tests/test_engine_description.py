@@ -47,7 +47,7 @@ def test_python_engine_options_equal_the_engine_keys(live):
     """Every engine key is an option of train with the engine's flag, choices and range, except
     the file names the experiment layout writes itself."""
     from compress.engine.options import PYTHON_OPTIONS, python_default
-    from compress.experiments.base import ENVIRONMENT_PATHS
+    from compress.experiments.layout import ENVIRONMENT_PATHS
 
     parser = _subparser("layer_bypass:train")
     by_dest = {a.dest: a for a in parser._actions}

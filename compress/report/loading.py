@@ -25,7 +25,7 @@ import pandas as pd
 from compress.engine.config import CGPConfig
 from compress.engine.files import read_statistics
 from compress.errors import CompressError
-from compress.experiments.base import CONFIG_FILE
+from compress.experiments.layout import CONFIG_FILE
 from compress.experiments.thresholds import per_weight_error
 from compress.metrics import missing_weight_count
 
