@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "compress.commands.model",
     "compress.commands.experiment",
     "compress.commands.gates",
+    "compress.commands.energy",
 )
 
 

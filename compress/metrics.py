@@ -14,7 +14,10 @@ in ns, as the gate table gives them), then ``baseline_top1``, ``baseline_top5``,
 ``baseline_loss``, ``accuracy_loss_pp`` (percentage points of top-1), ``weights_produced``,
 ``missing_weights`` (distinct produced values the inputs lack), ``circuit_energy_pj`` (energy of
 all dataset items' evaluations = the cost of producing every weight once),
-``fetch_energy_<level>_pj`` and ``saving_ratio_<level>`` (fetch / circuit) per memory level.
+``fetch_energy_<level>_pj`` and ``saving_ratio_<level>`` (fetch / circuit) per memory level;
+for an exact circuit (error 0) of a one-item folder ``energy_lower_bound_pj`` (the proven bound
+on every exact circuit's gate energy, :mod:`compress.experiments.optimal_start`) and
+``optimality_gap_ratio`` (energy ÷ bound, 1.0 = optimal).
 """
 
 from __future__ import annotations
@@ -229,6 +232,7 @@ def metrics_table(
 ) -> pd.DataFrame:
     """One run's result frame: a row per chromosome, original columns first."""
     from compress.energy import energy_columns
+    from compress.experiments.optimal_start import bound_columns
 
     sub = job.sub
     dataset_size = sub.config.get_int("dataset_size", 1)
@@ -270,6 +274,7 @@ def metrics_table(
             }
             if math.isfinite(circuit_energy):
                 record.update(energy_columns(circuit_energy, produced_count))
+            record.update(bound_columns(job.folder, float(circuit["error"]), energy, 60.0))
             records.append(record)
     finally:
         restore_weights(model, {layer: original[layer] for layer in sub.modifications})
