@@ -15,7 +15,10 @@ import random
 import numpy as np
 import pytest
 from experiment_support import MODEL_NAME, engine, model_path, run_cli, settings
-from test_seeding import _evaluate, weights  # noqa: F401 (the conv weights fixture)
+from test_seeding import (
+    _evaluate,
+    weights,  # noqa: F401 (the conv1/conv2 weights fixture)
+)
 
 from compress.energy import load_gate_table
 from compress.energy.constructive import _tables
@@ -137,13 +140,14 @@ def test_nothing_to_build_costs_nothing(table):
     assert {3, 6, 0, -128} <= {step.value for step in result.steps}
 
 
-def test_optimal_circuit_on_the_engine_is_exact_at_the_claimed_energy(tmp_path, weights):
+def test_optimal_circuit_on_the_engine_is_exact_at_the_claimed_energy(tmp_path, request):
     """conv1 -> conv2 of the bundled checkpoint: proven optimal, cheaper than constructive, and
     the placed chromosome evaluated by bin/cgp gives error 0 and the optimiser's energy."""
     from compress.energy import constructive_reference
 
+    conv_weights = request.getfixturevalue("weights")
     table = load_gate_table(None, settings())
-    inputs, expected = weights["conv1"], weights["conv2"]
+    inputs, expected = conv_weights["conv1"], conv_weights["conv2"]
     result = optimal_circuit(inputs, expected, table, time_limit_s=60)
     assert result.proven
     assert result.energy_pj < constructive_reference(inputs, expected, table).energy_pj
