@@ -53,6 +53,7 @@ models: $(STAMP)
 ## bench: engine benchmark on cases built from the committed LeNet-5 checkpoint
 bench: install
 	$(PY) bench/engine_bench.py
+	$(PY) bench/optimality_bench.py
 
 ## fuzz: libFuzzer targets for the engine's parsers (Debian clang)
 fuzz:
