@@ -18,7 +18,6 @@ Run: ``.venv/bin/python bench/optimality_bench.py [--time-limit 60] [--model PAT
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import subprocess
 import sys
@@ -30,6 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from compress.energy.optimal import optimality_ratio  # noqa: E402
+from compress.engine.files import read_statistics  # noqa: E402
 from compress.experiments.optimal_start import problem_of_folder, solve  # noqa: E402
 
 CASES = ("layer_bypass", "le_selector")
@@ -69,9 +69,8 @@ def _train(case: str, model: str, env: Path, seconds: int, initial: str) -> tupl
 
 def _final(folder: Path) -> tuple[float, float]:
     """(error, energy pJ) of the last statistics row of run 1."""
-    with (folder / "train_statistics" / "fitness" / "statistics.1.csv").open() as handle:
-        rows = list(csv.DictReader(handle))
-    return float(rows[-1]["error"]), float(rows[-1]["energy"])
+    frame = read_statistics(folder / "train_statistics" / "fitness" / "statistics.1.csv")
+    return float(frame["error"].iloc[-1]), float(frame["energy"].iloc[-1])
 
 
 def main() -> int:
