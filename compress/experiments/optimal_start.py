@@ -120,7 +120,8 @@ def solve(problem: ItemProblem, table: GateTable, time_limit_s: float) -> Optima
 
 @dataclass(frozen=True)
 class Start:
-    """How runs start: ``kind`` is optimal, constructive or random; ``message`` says why."""
+    """How runs start: ``kind`` is optimal, constructive or random; ``message`` says why
+    (empty for a grid the engine itself rejects)."""
 
     kind: str
     chromosome: str | None
@@ -163,6 +164,8 @@ def best_start(problem: ItemProblem, table: GateTable, time_limit_s: float) -> S
             f"starting randomly: exact starting circuits serve one dataset item, this "
             f"experiment has {problem.dataset_size}",
         )
+    if not 1 <= problem.look_back <= problem.cols or problem.rows < 1:
+        return Start("random", None, "")  # an invalid grid: the engine rejects it, in one line
     if not any(v is not None for v in problem.inputs):
         return Start("random", None, "starting randomly: the circuit has no input value")
     try:

@@ -126,7 +126,8 @@ def seed_best(subs: list[SubExperiment], time_limit_s: float | None) -> None:
         start = best_start(problem, table, time_limit_s or DEFAULT_TIME_LIMIT_S)
         if start.chromosome is not None:
             sub.config["starting_solution"] = start.chromosome
-        print(f"{sub.name}: {start.message}", file=sys.stderr)
+        if start.message:
+            print(f"{sub.name}: {start.message}", file=sys.stderr)
 
 
 def seed_constructive(sub: SubExperiment) -> None:
