@@ -64,6 +64,7 @@ bench: install
 	$(PY) bench/engine_bench.py
 	$(PY) bench/circuit_bench.py
 	$(PY) bench/prefix_sharing_bench.py
+	$(PY) bench/optimality_bench.py
 
 ## bench-statistics: statistics size per minute with -e 0 on 256 x 31 (delta vs full chromosomes)
 bench-statistics: install

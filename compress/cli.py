@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "compress.commands.gates",
     "compress.commands.circuit",
     "compress.report.command",
+    "compress.commands.energy",
 )
 
 

@@ -18,6 +18,9 @@ fetched with and without the circuit, ``circuit_energy_pj`` = all dataset items'
 and per memory level both totals, the saving and the ratio). ``quantized_energy`` is the engine's
 integer cost sum (multiply by ``energy_pj_per_quantum`` of ``gate_parameters.csv`` for pJ); every
 column is described in the ``COLUMNS.md`` written beside the CSVs.
+For an exact circuit (error 0) of a one-item folder, ``energy_lower_bound_pj`` (the proven bound
+on every exact circuit's gate energy, :mod:`compress.experiments.optimal_start`) and
+``optimality_gap_ratio`` (energy ÷ bound, 1.0 = optimal).
 """
 
 from __future__ import annotations
@@ -294,6 +297,7 @@ def metrics_table(
 ) -> pd.DataFrame:
     """One run's result frame: a row per chromosome, original columns first."""
     from compress.energy.accounting import result_energy_columns
+    from compress.experiments.optimal_start import bound_columns
 
     sub = job.sub
     dataset_size = sub.config.get_int("dataset_size", 1)
@@ -348,6 +352,7 @@ def metrics_table(
                         wire_energy_pj_per_output=getattr(args, "wire_energy_pj_per_output", None),
                     )
                 )
+            record.update(bound_columns(job.folder, float(circuit["error"]), energy, 60.0))
             records.append(record)
     finally:
         restore_weights(model, {layer: original[layer] for layer in sub.modifications})

@@ -35,6 +35,11 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "accuracy_loss_pp": "baseline top-1 minus top-1, percentage points (negative = better)",
     "weights_produced": "weights the circuit outputs (meaningful outputs over all dataset items)",
     "missing_weights": "distinct output values that are not among the input values",
+    "energy_lower_bound_pj": "exact circuits (error 0) of one-item folders only: the proven lower "
+    "bound on the gate energy of every exact circuit for this train.data and gate table, pJ per "
+    "evaluation (energy:optimal; docs/optimal-circuits.md)",
+    "optimality_gap_ratio": "energy ÷ energy_lower_bound_pj (1.0 = proven optimal; empty when no "
+    "bound applies)",
     "weights_fetched_with_circuit": "distinct model weights still read with the circuit: its inputs",
     "weights_fetched_without_circuit": "distinct model weights read without the circuit: "
     "inputs ∪ outputs",

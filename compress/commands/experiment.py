@@ -166,11 +166,21 @@ def _train_arguments(parser: argparse.ArgumentParser, experiment_cls: type) -> N
     add_force_argument(parser)
     parser.add_argument(
         "--initial-solution",
-        choices=("random", "constructive"),
-        default="random",
-        help="how every run starts: random (the original's behaviour) or constructive, the "
-        "greedy exact circuit of compress.energy.constructive_chromosome written as "
-        "starting_solution (one dataset item only; the grid must hold it) (default random)",
+        choices=("best", "random", "constructive"),
+        default="best",
+        help="how every run starts: best = the optimiser's exact circuit (proven optimal unless "
+        "--start-time-limit is hit; the constructive one when it does not fit the grid; random, "
+        "with the reason in the log, for several dataset items or a grid too small), random "
+        "(the original's behaviour) or constructive (the greedy exact circuit); --starting-"
+        "solution overrides best (default best)",
+    )
+    parser.add_argument(
+        "--start-time-limit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="solver time for the best start of each distinct sub-experiment before the best "
+        "circuit found so far is used (default 30)",
     )
 
 

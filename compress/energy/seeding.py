@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from compress.energy.constructive import constructive_reference
+from compress.energy.constructive import BuiltValue, constructive_reference
 from compress.energy.functions import BASE_FUNCTION_COUNT, ID_FUNCTION
 from compress.energy.gates import GateTable
 from compress.errors import CompressError
@@ -132,6 +132,23 @@ def constructive_chromosome(
             f"a constructive circuit serves one dataset item, not {dataset_item_count}; "
             "use the random initial solution for multi-item experiments"
         )
+    _check_grid(inputs, rows=rows, cols=cols, look_back=look_back, arity=function_input_arity)
+    estimate = constructive_reference(
+        inputs, expected_outputs, table, function_count=min(function_count, BASE_FUNCTION_COUNT)
+    )
+    return place_circuit(
+        inputs,
+        expected_outputs,
+        estimate.steps,
+        rows=rows,
+        cols=cols,
+        look_back=look_back,
+        function_input_arity=function_input_arity,
+        function_output_arity=function_output_arity,
+    )
+
+
+def _check_grid(inputs, *, rows: int, cols: int, look_back: int, arity: int) -> None:
     if rows < 1 or cols < 1 or not 1 <= look_back <= cols:
         raise CompressError(
             f"invalid grid {rows}x{cols} with look-back {look_back}; "
@@ -139,17 +156,33 @@ def constructive_chromosome(
         )
     if not inputs:
         raise CompressError("the circuit needs at least one input")
-    if function_input_arity < 2:
+    if arity < 2:
         raise CompressError("a constructive circuit needs function_input_arity >= 2")
-    estimate = constructive_reference(
-        inputs, expected_outputs, table, function_count=min(function_count, BASE_FUNCTION_COUNT)
-    )
-    _check_size(estimate.steps, inputs, rows=rows, cols=cols)
+
+
+def place_circuit(
+    inputs: Sequence[int | None],
+    expected_outputs: Sequence[int | None],
+    steps: Sequence[BuiltValue],
+    *,
+    rows: int,
+    cols: int,
+    look_back: int,
+    function_input_arity: int = 2,
+    function_output_arity: int = 1,
+) -> str:
+    """Place gates (operands before users, as the constructive reference and the optimiser
+    list them) in a ``rows × cols`` grid and wire the outputs: a chromosome string.
+
+    Raises :class:`CompressError` naming what is short when the circuit does not fit.
+    """
+    _check_grid(inputs, rows=rows, cols=cols, look_back=look_back, arity=function_input_arity)
+    _check_size(steps, inputs, rows=rows, cols=cols)
     grid = _Grid(len(inputs), rows, cols, look_back, function_output_arity)
     for index, value in enumerate(inputs):
         if value is not None and int(value) not in grid.copies:
             grid.copies[int(value)] = [(_INPUT_COLUMN, index)]
-    for step in estimate.steps:
+    for step in steps:
         _place_step(grid, step.value, step.function_id, step.operands)
     output_genes = [
         grid.first_pin(cols) if value is None else grid.read(int(value), cols)
@@ -166,7 +199,7 @@ def _check_size(steps, inputs: Sequence[int | None], *, rows: int, cols: int) ->
     deepest = max(depth.values(), default=0)
     if len(steps) > rows * cols or deepest > cols:
         raise CompressError(
-            f"the constructive circuit ({len(steps)} gates, {deepest} deep) does not fit a "
+            f"the circuit ({len(steps)} gates, {deepest} deep) does not fit a "
             f"{rows}x{cols} grid; use at least {deepest} columns and {len(steps)} nodes"
         )
 
@@ -180,7 +213,7 @@ def _place_step(grid: _Grid, value: int, function_id: int, operands: tuple[int, 
             grid.place(column, pins, function_id, value)
             return
     raise CompressError(
-        f"the constructive circuit does not fit a {grid.rows}x{grid.cols} grid "
+        f"the circuit does not fit a {grid.rows}x{grid.cols} grid "
         f"(look-back {grid.look_back}): no free node for value {value}; use more rows or columns"
     )
 

@@ -86,7 +86,8 @@ def train(args: argparse.Namespace, settings: Settings) -> int:
     experiment = build_experiment(args.experiment_name, args, settings, prepare=True)
     root = environment_root(args, settings, experiment.name)
     subs = experiment.sub_experiments()
-    if getattr(args, "initial_solution", "random") == "constructive":
+    initial = getattr(args, "initial_solution", "best")
+    if initial == "constructive":
         if getattr(args, "starting_solution", None):
             raise CompressError(
                 "--initial-solution constructive and --starting-solution both set the start; "
@@ -94,6 +95,8 @@ def train(args: argparse.Namespace, settings: Settings) -> int:
             )
         for sub in subs:
             seed_constructive(sub)
+    elif initial == "best" and not getattr(args, "starting_solution", None):
+        seed_best(subs, getattr(args, "start_time_limit", None))
     plans = prepare_folders(
         subs, root, force=getattr(args, "force", False), command=f"{experiment.name}:train"
     )
@@ -101,6 +104,29 @@ def train(args: argparse.Namespace, settings: Settings) -> int:
         train_sub_experiment(plan.sub, plan.folder, binary, args)
     print(f"train: {len(subs)} sub-experiment(s) in {root}", file=sys.stderr)
     return 0
+
+
+def seed_best(subs: list[SubExperiment], time_limit_s: float | None) -> None:
+    """Start every run of each sub-experiment from the best exact circuit that fits its grid
+    (:mod:`compress.experiments.optimal_start`), saying which and why in the log."""
+    from compress.energy import load_gate_table
+    from compress.experiments.optimal_start import (
+        DEFAULT_TIME_LIMIT_S,
+        best_start,
+        problem_from_config,
+    )
+
+    for sub in subs:
+        experiment = sub.experiment
+        problem = problem_from_config(
+            sub.config, sub.train_items(), experiment.default_function_count
+        )
+        table = load_gate_table(experiment.gate_table_path, experiment.settings)
+        start = best_start(problem, table, time_limit_s or DEFAULT_TIME_LIMIT_S)
+        if start.chromosome is not None:
+            sub.config["starting_solution"] = start.chromosome
+        if start.message:
+            print(f"{sub.name}: {start.message}", file=sys.stderr)
 
 
 def seed_constructive(sub: SubExperiment) -> None:
