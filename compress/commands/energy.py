@@ -52,9 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _run_optimal(args: argparse.Namespace, settings: Settings) -> int:
     from compress.engine.config import CGPConfig
-    from compress.experiments.base import CONFIG_FILE
+    from compress.experiments.layout import CONFIG_FILE, SubExperimentPaths
     from compress.experiments.optimal_start import describe, place, problem_of_folder, solve
-    from compress.experiments.running import _started
 
     del settings
     if args.time_limit <= 0:
@@ -87,7 +86,7 @@ def _run_optimal(args: argparse.Namespace, settings: Settings) -> int:
         write_text_atomic(args.output, chromosome + "\n")
         print(f"chromosome written to {args.output}")
     if args.write_start:
-        if _started(args.folder):
+        if SubExperimentPaths(args.folder).has_results():
             raise CompressError(
                 f"{args.folder} already holds engine results; its runs keep their start "
                 "(use a fresh folder, or --output to save the chromosome)"

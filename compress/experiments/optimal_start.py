@@ -23,7 +23,7 @@ from compress.energy.seeding import place_circuit
 from compress.engine.config import CGPConfig
 from compress.engine.files import read_train_data
 from compress.errors import CompressError
-from compress.experiments.base import CONFIG_FILE, GATE_PARAMETERS_CSV, TRAIN_DATA
+from compress.experiments.layout import CONFIG_FILE, GATE_PARAMETERS_CSV, TRAIN_DATA
 
 DEFAULT_TIME_LIMIT_S = 30.0
 """Solver time per distinct problem before train falls back to the best circuit found."""
