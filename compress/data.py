@@ -20,6 +20,7 @@ from torch.utils.data import Dataset, Subset
 
 from compress.errors import CompressError
 from compress.settings import Settings
+from compress.subsets import subset_indices
 
 DATASET_NAMES = ("default", "mnist", "qmnist", "fashion-mnist", "emnist", "imagenet")
 
@@ -165,16 +166,6 @@ def load_dataset(
     if limit is not None:
         dataset = Subset(dataset, subset_indices(len(dataset), limit, seed))  # type: ignore[arg-type]
     return dataset
-
-
-def subset_indices(size: int, limit: int | None, seed: int) -> list[int]:
-    """All indices, or ``limit`` of them drawn with ``seed`` (sorted)."""
-    if limit is None or limit >= size:
-        return list(range(size))
-    if limit < 1:
-        raise CompressError(f"--limit must be at least 1, got {limit}")
-    order = torch.randperm(size, generator=torch.Generator().manual_seed(seed))[:limit]
-    return sorted(order.tolist())
 
 
 def _load_digits(

@@ -14,7 +14,7 @@ and are scored by the same :class:`~compress.evaluation.ScoreAccumulator`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -30,29 +30,10 @@ from compress.evaluation import (
     top_ks,
 )
 from compress.models.quantized_lenet import engine_of, use_quantized_engine
+from compress.models.stages import Stage, whole_model
 
 Variant = Mapping[str, torch.Tensor]
 """Layer name -> the int8 values it holds in this variant (layers not named keep theirs)."""
-
-
-@dataclass(frozen=True)
-class Stage:
-    """A piece of the forward pass; ``owns`` are the module-name prefixes of its layers."""
-
-    name: str
-    run: Callable[[torch.Tensor], torch.Tensor]
-    owns: tuple[str, ...]
-
-    def holds(self, layer: str) -> bool:
-        return any(
-            prefix == "" or layer == prefix or layer.startswith(prefix + ".")
-            for prefix in self.owns
-        )
-
-
-def whole_model(model: nn.Module) -> list[Stage]:
-    """The fallback stage list: the model as one stage holding every layer."""
-    return [Stage("model", model, ("",))]
 
 
 def _first_stage(stages: Sequence[Stage], layers: Iterable[str]) -> int:

@@ -28,10 +28,10 @@ from typing import Any
 import torch
 from torch.utils.data import Dataset
 
-from compress.data import subset_indices
 from compress.errors import CompressError
 from compress.network import reachable
 from compress.settings import Settings
+from compress.subsets import subset_indices
 
 HUB_DATASET = "imagenet-1k"
 SPLITS = ("validation", "train")

@@ -367,7 +367,7 @@ def evaluate(args: argparse.Namespace, settings: Settings) -> int:
     with pd.option_context("display.max_rows", None, "display.width", 200):
         print(
             table.to_string(
-                index=False, float_format=lambda v: f"{v:.6g}" if math.isfinite(v) else "inf"
+                index=False, float_format=lambda v: f"{v:.6g}" if math.isfinite(v) else "n/a"
             )
         )
     return 0

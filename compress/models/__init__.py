@@ -29,6 +29,7 @@ from compress.models.quantized_lenet import (
     engine_of,
     use_quantized_engine,
 )
+from compress.models.stages import whole_model
 from compress.settings import Settings
 
 
@@ -171,8 +172,6 @@ def model_input(name: str, dataset: Dataset) -> Dataset:
 def model_stages(name: str, model: nn.Module) -> list:
     """The stages of ``model`` (registered as ``name``) for prefix sharing; one stage (the
     whole model) for models without a stage list."""
-    from compress.evaluation_prefix import whole_model
-
     spec = get_model_spec(name)
     return spec.stages(model) if spec.stages is not None else whole_model(model)
 

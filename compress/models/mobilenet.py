@@ -240,7 +240,7 @@ class _Head(nn.Module):
 def stages(model: nn.Module) -> list:
     """The forward pass of a (quantized) torchvision MobileNetV2 as consecutive stages: quant
     stub, each ``features.i`` block, the pooled classifier head, dequant stub."""
-    from compress.evaluation_prefix import Stage
+    from compress.models.stages import Stage
 
     result = [Stage("quant", model.quant, ("quant",))]
     result += [

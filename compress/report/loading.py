@@ -25,7 +25,7 @@ import pandas as pd
 from compress.engine.config import CGPConfig
 from compress.engine.files import read_statistics
 from compress.errors import CompressError
-from compress.experiments.layout import CONFIG_FILE
+from compress.experiments.layout import CONFIG_FILE, run_finished
 from compress.experiments.thresholds import per_weight_error
 from compress.metrics import missing_weight_count
 
@@ -77,7 +77,7 @@ class ReportData:
     """Where the factors of each sub-experiment came from (sidecar or folder name)."""
     primary_split: str | None = None
     unfinished: list[str] = field(default_factory=list)
-    """Runs left out because they have no result config yet (still running or interrupted)."""
+    """Runs left out because they are not finished (the layout's rule: still running or interrupted)."""
 
     @property
     def varying_factors(self) -> list[str]:
@@ -291,7 +291,7 @@ def load_report_data(
             row_factors = {k: v for k, v in factors.items() if k not in NOT_FACTORS}
             row_factors["grid"] = grid
             for run, path in statistics_files(sub).items():
-                if not any((sub / "cgp_configs").glob(f"cgp.{run}.config*")):
+                if not run_finished(sub, run):
                     unfinished.append(f"{sub.name} run {run}")
                     continue
                 frame = read_statistics(path)

@@ -20,6 +20,7 @@ from compress.atomic import write_text_atomic
 from compress.errors import CompressError
 from compress.report.families import comparison_rows
 from compress.report.figures import all_figures
+from compress.report.hardware import hardware_table
 from compress.report.loading import SIDECAR, ReportData, load_report_data
 from compress.report.pareto import pareto_table
 from compress.report.rendering import Section, methods_text, render_html, render_markdown
@@ -233,6 +234,10 @@ def _assemble(
                 pivot,
             )
         )
+    hardware, sentence = hardware_table(data.runs)
+    if hardware is not None:
+        _write_csv(hardware, folder / "hardware.csv")
+    sections.append(Section("Circuit as hardware", sentence, hardware))
     figures = all_figures(data, folder / "figures", sensitivity)
     for figure in figures:
         sections.append(Section(figure.title, figure.caption, figure=figure))
