@@ -64,7 +64,7 @@ def hardware_table(runs: pd.DataFrame) -> tuple[pd.DataFrame | None, str]:
         ]
     )
     sentence = (
-        f"The cheapest exact circuit ({source.label}) synthesised with Yosys {report.yosys_version} "
+        f"The cheapest exact circuit ({source.label}) synthesised with {report.yosys_version} "
         "(`synth -flatten`, generic cells), beside the gate table's estimate for the same active "
         "gates. The table prices every gate as a separate 8-bit unit; synthesis turns shifts and "
         "identities into wiring and shares logic, so the cell count shows how pessimistic or "
