@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from compress.data import load_dataset  # noqa: E402
 from compress.evaluation_prefix import evaluate_variants  # noqa: E402
-from compress.models.stages import whole_model  # noqa: E402
 from compress.models import load_model, model_input, model_stages  # noqa: E402
+from compress.models.stages import whole_model  # noqa: E402
 from compress.settings import load_settings  # noqa: E402
 from compress.weights import get_int8_weights  # noqa: E402
 
