@@ -160,9 +160,10 @@ def test_walltime_then_resubmit_resumes_checkpointed_and_starts_unfinished(
     checkpointed batch 0 and the never-started batch 1; batch 0 resumes from its checkpoint
     (the statistics written before the walltime are kept, the run continues after them).
     That a resumed run equals an uninterrupted one is ``test_pbs_job``'s walltime test."""
-    # Several seconds a run (patience 25000 on 5 x 5): still running at the 2 s walltime.
-    assert train_pbs(pbs, "--number-of-runs", "2", "-b", "2", "--patience", "25000",
-                     "--timestamps", "zero") == 0  # fmt: skip
+    # A run ends by its 5 s time budget, never by patience (a 5 x 5 run reaches any patience in
+    # well under a second on an idle machine): still running at the 2 s walltime, however fast.
+    assert train_pbs(pbs, "--number-of-runs", "2", "-b", "2", "--patience", "100000000",
+                     "--time-budget", "5", "--timestamps", "zero") == 0  # fmt: skip
     top = pbs.env_root / "layer_bypass"
     batch0, batch1 = top / "mse_0.0_5_5_batch_0", top / "mse_0.0_5_5_batch_1"
 
