@@ -51,7 +51,7 @@ def _train(case: str, model: str, env: Path, seconds: int, initial: str) -> tupl
         "0",
         "--number-of-runs",
         "1",
-        "--time-limit",
+        "--time-budget",
         str(seconds),
         "--initial-solution",
         initial,
